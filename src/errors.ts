@@ -1,0 +1,71 @@
+import { GraphQLError } from 'graphql';
+
+/** The `extensions.code` values of the public contract (shared/graph.md). Clients switch on these. */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export type UpstreamName = 'iqmetrix' | 'inspectorio';
+
+export function badUserInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...extensions } });
+}
+
+export function notFound(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.NOT_FOUND, ...extensions } });
+}
+
+/**
+ * A failed upstream call, already translated to the public codes. Thrown by the transport
+ * only; resolvers let it propagate so that GraphQL nulls just the fields that depend on it.
+ * `upstreamStatus` is absent when no response came back (timeout, reset, open circuit).
+ * Never put anything under `extensions.http`: Apollo Server would take it as the status of
+ * the whole response.
+ */
+export class UpstreamError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly upstream: UpstreamName;
+  readonly upstreamStatus: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    upstream: UpstreamName,
+    message: string,
+    options: { upstreamStatus?: number | undefined; cause?: unknown; retryAfterMs?: number | undefined } = {},
+  ) {
+    const extensions: Record<string, unknown> = { code, upstream };
+    if (options.upstreamStatus !== undefined) extensions.upstreamStatus = options.upstreamStatus;
+    super(message, { extensions, originalError: options.cause instanceof Error ? options.cause : undefined });
+    this.name = 'UpstreamError';
+    this.code = code;
+    this.upstream = upstream;
+    this.upstreamStatus = options.upstreamStatus;
+  }
+}
+
+/** The public code for an upstream HTTP status that is not a success. */
+export function codeForUpstreamStatus(status: number): ErrorCode {
+  if (status === 401) return ErrorCode.UNAUTHENTICATED;
+  if (status === 403) return ErrorCode.FORBIDDEN;
+  if (status === 404) return ErrorCode.NOT_FOUND;
+  if (status === 429) return ErrorCode.UPSTREAM_RATE_LIMITED;
+  // A 400/409/422 means the gateway built a request the upstream would not take: that is
+  // our bug or an upstream contract change, not something the client can fix, so it is
+  // reported as the upstream being unusable rather than as bad user input.
+  return ErrorCode.UPSTREAM_UNAVAILABLE;
+}
+
+/** Thrown by wire→domain mapping when an upstream body does not have the documented shape. */
+export class UpstreamShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamShapeError';
+  }
+}

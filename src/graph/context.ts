@@ -1,0 +1,10 @@
+import type { Loaders } from '../loaders/index.js';
+
+/** Everything one GraphQL operation needs, created per request and dropped with it. */
+export interface GatewayContext {
+  loaders: Loaders;
+  /** Correlates log lines of one request; echoed in the `x-request-id` response header. */
+  requestId: string;
+  /** Upstream calls made so far by this operation, by `upstream route`. */
+  upstreamCalls: Map<string, number>;
+}

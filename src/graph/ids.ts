@@ -1,0 +1,48 @@
+import { badUserInput } from '../errors.js';
+
+// Global ids are `base64url("<Type>:<key>:<key>…")`. Opaque to clients, but cheap to
+// decode and self-describing for operators reading logs. Keys are integers in every case.
+
+export type NodeTypeName = 'Partner' | 'Company' | 'Organization' | 'PartnerRelationship' | 'OrganizationRelationship';
+
+/** How many integer keys each type's id carries. */
+const KEY_COUNT: Record<NodeTypeName, number> = {
+  Partner: 1,
+  Company: 1,
+  Organization: 1,
+  // partnerId, relationshipId, companyId, position in the partner's list (a hint that makes
+  // `node(id)` one upstream request when the list has not shifted since the id was issued).
+  PartnerRelationship: 4,
+  // source organization id, target organization id: the upstream relationship has no id.
+  OrganizationRelationship: 2,
+};
+
+export interface DecodedId {
+  type: NodeTypeName;
+  keys: number[];
+}
+
+export function encodeId(type: NodeTypeName, ...keys: number[]): string {
+  return Buffer.from(`${type}:${keys.join(':')}`, 'utf8').toString('base64url');
+}
+
+const INTEGER = /^-?\d{1,15}$/;
+
+/** Decodes a global id, or throws BAD_USER_INPUT saying why it is not one of ours. */
+export function decodeId(id: string): DecodedId {
+  const fail = () => badUserInput(`"${truncate(id)}" is not a valid id issued by this server.`, { argumentName: 'id' });
+  if (typeof id !== 'string' || id.length === 0 || id.length > 200 || !/^[A-Za-z0-9_-]+$/.test(id)) throw fail();
+  const [type, ...rawKeys] = Buffer.from(id, 'base64url').toString('utf8').split(':');
+  if (!type || !Object.hasOwn(KEY_COUNT, type)) throw fail();
+  const typeName = type as NodeTypeName;
+  if (rawKeys.length !== KEY_COUNT[typeName] || !rawKeys.every((k) => INTEGER.test(k))) throw fail();
+  const keys = rawKeys.map(Number);
+  // Re-encoding must give the same string: this rejects padded or otherwise non-canonical
+  // spellings, so every object has exactly one id (normalized client caches depend on it).
+  if (encodeId(typeName, ...keys) !== id) throw fail();
+  return { type: typeName, keys };
+}
+
+function truncate(value: string): string {
+  return typeof value === 'string' && value.length > 60 ? `${value.slice(0, 57)}...` : String(value);
+}

@@ -1,0 +1,31 @@
+import type { Company, Organization, OrganizationRelationship, PartnerCompanyRelationship } from '../domain/types.js';
+
+// What each object type's resolvers receive as their parent (codegen mappers). These carry
+// just enough to answer the type's fields, plus what an edge already knew, so that no field
+// costs an upstream call it does not need.
+
+export interface PartnerModel {
+  partnerId: number;
+}
+
+export interface PartnerRelationshipModel extends PartnerCompanyRelationship {
+  partnerId: number;
+  /** Offset in the partner's list when it was read; a hint for `node(id)`. */
+  position: number;
+}
+
+/**
+ * A company either loaded whole, or known from a partner relationship by id and name only:
+ * `name` then needs no upstream call, every other field loads the company.
+ */
+export type CompanyModel = { companyId: number; name: string; record: Company } | { companyId: number; name?: string; record?: undefined };
+
+/**
+ * A relationship knows its source's id; the source organization itself is at hand when the
+ * relationship was reached through the source's list, and loaded only when it was not
+ * (`node(id)` of a relationship).
+ */
+export interface OrganizationRelationshipModel extends OrganizationRelationship {
+  sourceId: number;
+  source?: Organization | undefined;
+}

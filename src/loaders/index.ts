@@ -1,0 +1,77 @@
+import DataLoader from 'dataloader';
+import type { Company, Organization, OrganizationRelationship, PartnerRelationshipPage } from '../domain/types.js';
+import type { InspectorioClient } from '../upstreams/inspectorio/client.js';
+import type { IqmetrixClient } from '../upstreams/iqmetrix/client.js';
+import { INSPECTORIO_MAX_EXTERNAL_IDS } from '../upstreams/inspectorio/paths.js';
+
+// One DataLoader per upstream read, created for each operation (never shared between
+// callers: their credentials may differ). What each can batch follows what the upstream
+// offers: only organizations by externalId have a batch endpoint; everything else is
+// deduplicated here and fanned out, with parallelism bounded by the transport's pool.
+
+export interface PartnerPageKey {
+  partnerId: number;
+  skip: number;
+  top: number;
+}
+
+export interface Loaders {
+  partnerRelationshipPage: DataLoader<PartnerPageKey, PartnerRelationshipPage, string>;
+  company: DataLoader<number, Company>;
+  organization: DataLoader<number, Organization>;
+  /** `null` when no organization has that externalId. */
+  organizationByExternalId: DataLoader<string, Organization | null>;
+  organizationRelationships: DataLoader<number, OrganizationRelationship[]>;
+  /** The length of a partner's list, from whichever of its pages arrived first. */
+  partnerTotal(partnerId: number): Promise<number>;
+}
+
+/** For endpoints with no batch form: one call per distinct key, failures kept per key. */
+function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
+  return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
+}
+
+export function createLoaders(iqmetrix: IqmetrixClient, inspectorio: InspectorioClient): Loaders {
+  const partnerTotals = new Map<number, number>();
+
+  const partnerRelationshipPage = new DataLoader<PartnerPageKey, PartnerRelationshipPage, string>(
+    eachKey(async ({ partnerId, skip, top }) => {
+      const page = await iqmetrix.getPartnerRelationships(partnerId, skip, top);
+      partnerTotals.set(partnerId, page.total);
+      return page;
+    }),
+    { cacheKeyFn: ({ partnerId, skip, top }) => `${partnerId}:${skip}:${top}` },
+  );
+
+  const organization = new DataLoader<number, Organization>(eachKey((id) => inspectorio.getOrganization(id)));
+
+  const organizationByExternalId = new DataLoader<string, Organization | null>(
+    async (externalIds) => {
+      const found = await inspectorio.findOrganizationsByExternalId(externalIds);
+      const byExternalId = new Map<string, Organization>();
+      for (const org of found) {
+        // If the upstream ever holds two organizations with one externalId, the lowest id
+        // wins, so the answer does not depend on the upstream's ordering.
+        const seen = org.externalId === null ? undefined : byExternalId.get(org.externalId);
+        if (org.externalId !== null && (!seen || org.organizationId < seen.organizationId)) byExternalId.set(org.externalId, org);
+        organization.prime(org.organizationId, org);
+      }
+      return externalIds.map((id) => byExternalId.get(id) ?? null);
+    },
+    { maxBatchSize: INSPECTORIO_MAX_EXTERNAL_IDS },
+  );
+
+  return {
+    partnerRelationshipPage,
+    company: new DataLoader<number, Company>(eachKey((id) => iqmetrix.getCompany(id))),
+    organization,
+    organizationByExternalId,
+    organizationRelationships: new DataLoader<number, OrganizationRelationship[]>(eachKey((id) => inspectorio.getOrganizationRelationships(id))),
+    async partnerTotal(partnerId) {
+      const known = partnerTotals.get(partnerId);
+      if (known !== undefined) return known;
+      // `$top=0` answers the count alone: the cheapest way to learn it.
+      return (await partnerRelationshipPage.load({ partnerId, skip: 0, top: 0 })).total;
+    },
+  };
+}

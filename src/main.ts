@@ -1,0 +1,69 @@
+import { ConfigError, loadConfig } from './config.js';
+import { logger } from './logger.js';
+import { startGateway } from './server.js';
+import type { UpstreamTargets } from './upstreams/index.js';
+
+// `npm start`: serves the graph. With no upstream configured it first starts the embedded
+// simulators of both APIs on free ports and points the gateway at them.
+
+const SAMPLE_QUERY = `query PartnerSupplyNetwork {
+  partner(id: 36) {
+    companyRelationships(first: 5) {
+      totalCount
+      nodes { createdAt company { companyId name organization { name type } } }
+    }
+  }
+}`;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  let targets: UpstreamTargets;
+  let closeSimulators = async () => {};
+  if (config.upstreams) {
+    targets = {
+      iqmetrix: { ...config.upstreams.iqmetrix, token: config.upstreams.iqmetrix.token! },
+      inspectorio: { ...config.upstreams.inspectorio, apiKey: config.upstreams.inspectorio.apiKey! },
+    };
+  } else {
+    const { startSimulators, SIM_IQMETRIX_TOKEN, SIM_INSPECTORIO_API_KEY } = await import('./sim/index.js');
+    const sims = await startSimulators();
+    closeSimulators = () => sims.close();
+    targets = {
+      iqmetrix: { url: sims.iqmetrix.url, token: SIM_IQMETRIX_TOKEN, maxInFlight: 32 },
+      inspectorio: { url: sims.inspectorio.url, apiKey: SIM_INSPECTORIO_API_KEY, maxInFlight: 20 },
+    };
+    logger.info({ iqmetrix: sims.iqmetrix.url, inspectorio: sims.inspectorio.url }, 'no upstream configured: running on the embedded simulators');
+  }
+
+  const gateway = await startGateway({ config, upstreams: targets });
+  process.stdout.write(`\nGraphQL gateway ready at ${gateway.url}\n`);
+  if (config.landingPage) process.stdout.write(`Open it in a browser for Apollo Sandbox.\n`);
+  process.stdout.write(`\nTry:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n    --data '${JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' ') })}'\n\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight operations');
+    await gateway.close();
+    await closeSimulators();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'gateway failed to start');
+  process.exit(1);
+});

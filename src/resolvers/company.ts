@@ -1,0 +1,31 @@
+import type { Company as CompanyRecord } from '../domain/types.js';
+import type { GatewayContext } from '../graph/context.js';
+import type { CompanyModel } from '../graph/models.js';
+import { encodeId } from '../graph/ids.js';
+import type { CompanyResolvers } from '../generated/graphql.js';
+
+/** The whole company: already at hand when it was loaded, else one (deduplicated) load. */
+function record(company: CompanyModel, { loaders }: GatewayContext): CompanyRecord | Promise<CompanyRecord> {
+  return company.record ?? loaders.company.load(company.companyId);
+}
+
+export async function loadCompany(companyId: number, { loaders }: GatewayContext): Promise<CompanyModel> {
+  const loaded = await loaders.company.load(companyId);
+  return { companyId, name: loaded.name, record: loaded };
+}
+
+export const Company: CompanyResolvers = {
+  id: (c) => encodeId('Company', c.companyId),
+  companyId: (c) => c.companyId,
+  // Reached through a partner relationship, the name came with it: no upstream call.
+  name: async (c, _, ctx) => c.name ?? (await record(c, ctx)).name,
+  displayName: async (c, _, ctx) => (await record(c, ctx)).displayName,
+  description: async (c, _, ctx) => (await record(c, ctx)).description,
+  clientEntityId: async (c, _, ctx) => (await record(c, ctx)).clientEntityId,
+  createdAt: async (c, _, ctx) => (await record(c, ctx)).createdAt,
+  lastModifiedAt: async (c, _, ctx) => (await record(c, ctx)).lastModifiedAt,
+  attributes: async (c, _, ctx) => (await record(c, ctx)).attributes,
+  logo: async (c, _, ctx) => (await record(c, ctx)).logo,
+  // The link rule (shared/upstreams/README.md): the organization whose externalId is the CompanyId.
+  organization: (c, _, { loaders }) => loaders.organizationByExternalId.load(String(c.companyId)),
+};

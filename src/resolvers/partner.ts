@@ -1,0 +1,74 @@
+import { getArgumentValues } from 'graphql/execution/values.js';
+import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { planWindow, toConnection, type ConnectionArgs } from '../graph/connection.js';
+import type { GatewayContext } from '../graph/context.js';
+import type { PartnerModel, PartnerRelationshipModel } from '../graph/models.js';
+import { encodeId } from '../graph/ids.js';
+import type { PartnerPageKey } from '../loaders/index.js';
+import type { PartnerResolvers, PartnerRelationshipResolvers } from '../generated/graphql.js';
+
+// iQmetrix has no endpoint for a partner itself: a partner exists when its relationship list
+// answers (404 when it does not). Checking that costs a request, so the check asks for the
+// very page that the `companyRelationships` field below will want; the loader then hands the
+// field that page, and `partner { companyRelationships(first: 25) }` stays one request.
+
+const cursorScope = (partnerId: number) => `p${partnerId}`;
+
+export async function loadPartner(partnerId: number, context: GatewayContext, info: GraphQLResolveInfo): Promise<PartnerModel> {
+  await context.loaders.partnerRelationshipPage.load(firstPageWanted(partnerId, info));
+  return { partnerId };
+}
+
+/** The page the selection's first `companyRelationships` will ask for, or just the count. */
+function firstPageWanted(partnerId: number, info: GraphQLResolveInfo): PartnerPageKey {
+  const countOnly = { partnerId, skip: 0, top: 0 };
+  const partnerType = info.schema.getType('Partner') as GraphQLObjectType;
+  const field = info.fieldNodes.map((node) => findField(node.selectionSet, 'companyRelationships', info)).find(Boolean);
+  if (!field) return countOnly;
+  try {
+    const args = getArgumentValues(partnerType.getFields().companyRelationships!, field, info.variableValues) as ConnectionArgs;
+    const plan = planWindow(args, cursorScope(partnerId));
+    return plan.kind === 'window' ? { partnerId, skip: plan.start, top: plan.end - plan.start } : countOnly;
+  } catch {
+    // Bad arguments are reported by the field itself; the existence check goes on.
+    return countOnly;
+  }
+}
+
+function findField(selectionSet: SelectionSetNode | undefined, name: string, info: GraphQLResolveInfo): FieldNode | undefined {
+  for (const selection of selectionSet?.selections ?? []) {
+    if (selection.kind === Kind.FIELD && selection.name.value === name) return selection;
+    const nested =
+      selection.kind === Kind.INLINE_FRAGMENT
+        ? selection.selectionSet
+        : selection.kind === Kind.FRAGMENT_SPREAD
+          ? info.fragments[selection.name.value]?.selectionSet
+          : undefined;
+    const found = nested && findField(nested, name, info);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export const Partner: PartnerResolvers = {
+  id: ({ partnerId }) => encodeId('Partner', partnerId),
+  partnerId: ({ partnerId }) => partnerId,
+  companyRelationships: async ({ partnerId }, args, { loaders }) => {
+    const scope = cursorScope(partnerId);
+    let plan = planWindow(args, scope);
+    if (plan.kind === 'needsTotal') plan = planWindow(args, scope, await loaders.partnerTotal(partnerId));
+    if (plan.kind !== 'window') throw new Error('unreachable: a window is always known once the total is');
+    const { start, end } = plan;
+    const page = await loaders.partnerRelationshipPage.load({ partnerId, skip: start, top: end - start });
+    const items: PartnerRelationshipModel[] = page.items.slice(0, end - start).map((item, i) => ({ ...item, partnerId, position: start + i }));
+    return toConnection(scope, items, start, page.total);
+  },
+};
+
+export const PartnerRelationship: PartnerRelationshipResolvers = {
+  id: (r) => encodeId('PartnerRelationship', r.partnerId, r.relationshipId, r.companyId, r.position),
+  relationshipId: (r) => r.relationshipId,
+  createdAt: (r) => r.createdAt,
+  partner: (r) => ({ partnerId: r.partnerId }),
+  company: (r) => ({ companyId: r.companyId, name: r.companyName }),
+};
