@@ -10,6 +10,7 @@ import cors from 'cors';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Config } from './config.js';
+import { explorer } from './explorer.js';
 import { formatError } from './graph/format-error.js';
 import type { GatewayContext } from './graph/context.js';
 import { createLoaders } from './loaders/index.js';
@@ -38,7 +39,7 @@ export async function startGateway({ config, upstreams: targets, schema }: Gatew
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const upstreams = new Upstreams(targets);
+  const upstreams = new Upstreams({ targets, authMode: config.authMode, resilience: config.resilience });
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer }),
@@ -60,6 +61,8 @@ export async function startGateway({ config, upstreams: targets, schema }: Gatew
     res.json({ status: 'ok' });
   });
 
+  if (config.explorer) app.use('/explorer', explorer({ endpointUrl: '/graphql' }));
+
   app.use(
     '/graphql',
     cors(),
@@ -69,13 +72,17 @@ export async function startGateway({ config, upstreams: targets, schema }: Gatew
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
         res.setHeader('x-request-id', requestId);
         const upstreamCalls = new Map<string, number>();
-        const clients = upstreams.clientsFor({
-          signal: AbortSignal.timeout(config.operationTimeoutMs),
-          onCall: (upstream, route) => {
-            const key = `${upstream} ${route}`;
-            upstreamCalls.set(key, (upstreamCalls.get(key) ?? 0) + 1);
+        const clients = upstreams.clientsFor(
+          {
+            signal: AbortSignal.timeout(config.operationTimeoutMs),
+            deadline: Date.now() + config.operationTimeoutMs,
+            onCall: (upstream, route) => {
+              const key = `${upstream} ${route}`;
+              upstreamCalls.set(key, (upstreamCalls.get(key) ?? 0) + 1);
+            },
           },
-        });
+          req.headers,
+        );
         return { requestId, upstreamCalls, loaders: createLoaders(clients.iqmetrix, clients.inspectorio) };
       },
     }),

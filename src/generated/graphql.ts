@@ -18,6 +18,7 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
   /** Free-form key/value data, passed through from the upstream as a JSON object. */
   JSONObject: { input: Record<string, unknown>; output: Record<string, unknown>; }
+  _FieldSet: { input: unknown; output: unknown; }
 };
 
 /** A file stored by iQmetrix, such as a company logo. */
@@ -380,6 +381,17 @@ export type RelationshipPermission =
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
 
+export type ReferenceResolver<TResult, TReference, TContext> = (
+      reference: TReference,
+      context: TContext,
+      info: GraphQLResolveInfo
+    ) => Promise<TResult> | TResult;
+
+      type ScalarCheck<T, S> = S extends true ? T : NullableCheck<T, S>;
+      type NullableCheck<T, S> = Maybe<T> extends T ? Maybe<ListCheck<NonNullable<T>, S>> : ListCheck<T, S>;
+      type ListCheck<T, S> = T extends (infer U)[] ? NullableCheck<U, S>[] : GraphQLRecursivePick<T, S>;
+      export type GraphQLRecursivePick<T, S> = { [K in keyof T & keyof S]: ScalarCheck<T[K], S[K]> };
+    
 
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
@@ -443,7 +455,25 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
 
+/** Mapping of federation types */
+export type FederationTypes = {
+  Company: Company;
+  Organization: Organization;
+  Partner: Partner;
+};
 
+/** Mapping of federation reference types */
+export type FederationReferenceTypes = {
+  Company:
+    ( { __typename: 'Company' }
+    & GraphQLRecursivePick<FederationTypes['Company'], {"companyId":true}> );
+  Organization:
+    ( { __typename: 'Organization' }
+    & GraphQLRecursivePick<FederationTypes['Organization'], {"organizationId":true}> );
+  Partner:
+    ( { __typename: 'Partner' }
+    & GraphQLRecursivePick<FederationTypes['Partner'], {"partnerId":true}> );
+};
 
 
 /** Mapping of interface types */
@@ -464,12 +494,12 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Asset: ResolverTypeWrapper<AssetRecord>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Company: ResolverTypeWrapper<CompanyModel>;
   Contact: ResolverTypeWrapper<ContactRecord>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSONObject: ResolverTypeWrapper<Scalars['JSONObject']['output']>;
   Node: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Node']>;
   Organization: ResolverTypeWrapper<OrganizationRecord>;
@@ -479,6 +509,7 @@ export type ResolversTypes = {
   OrganizationRelationshipFilter: OrganizationRelationshipFilter;
   OrganizationType: OrganizationType;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Partner: ResolverTypeWrapper<PartnerModel>;
   PartnerRelationship: ResolverTypeWrapper<PartnerRelationshipModel>;
   PartnerRelationshipConnection: ResolverTypeWrapper<Omit<PartnerRelationshipConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PartnerRelationshipEdge']>, nodes: Array<ResolversTypes['PartnerRelationship']> }>;
@@ -486,18 +517,17 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Relationship: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Relationship']>;
   RelationshipPermission: RelationshipPermission;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Asset: AssetRecord;
-  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
+  String: Scalars['String']['output'];
+  ID: Scalars['ID']['output'];
   Company: CompanyModel;
   Contact: ContactRecord;
   DateTime: Scalars['DateTime']['output'];
-  ID: Scalars['ID']['output'];
-  Int: Scalars['Int']['output'];
   JSONObject: Scalars['JSONObject']['output'];
   Node: ResolversInterfaceTypes<ResolversParentTypes>['Node'];
   Organization: OrganizationRecord;
@@ -506,13 +536,13 @@ export type ResolversParentTypes = {
   OrganizationRelationshipEdge: Omit<OrganizationRelationshipEdge, 'node'> & { node: ResolversParentTypes['OrganizationRelationship'] };
   OrganizationRelationshipFilter: OrganizationRelationshipFilter;
   PageInfo: PageInfo;
+  Boolean: Scalars['Boolean']['output'];
   Partner: PartnerModel;
   PartnerRelationship: PartnerRelationshipModel;
   PartnerRelationshipConnection: Omit<PartnerRelationshipConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PartnerRelationshipEdge']>, nodes: Array<ResolversParentTypes['PartnerRelationship']> };
   PartnerRelationshipEdge: Omit<PartnerRelationshipEdge, 'node'> & { node: ResolversParentTypes['PartnerRelationship'] };
   Query: Record<PropertyKey, never>;
   Relationship: ResolversInterfaceTypes<ResolversParentTypes>['Relationship'];
-  String: Scalars['String']['output'];
 };
 
 export type AssetResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Asset'] = ResolversParentTypes['Asset']> = {
@@ -524,7 +554,8 @@ export type AssetResolvers<ContextType = GatewayContext, ParentType extends Reso
   width?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
 };
 
-export type CompanyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Company'] = ResolversParentTypes['Company']> = {
+export type CompanyResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Company'] = ResolversParentTypes['Company'], FederationReferenceType extends FederationReferenceTypes['Company'] = FederationReferenceTypes['Company']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Company']> | FederationReferenceType, FederationReferenceType, ContextType>;
   attributes?: Resolver<Maybe<ResolversTypes['JSONObject']>, ParentType, ContextType>;
   clientEntityId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   companyId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -559,7 +590,8 @@ export type NodeResolvers<ContextType = GatewayContext, ParentType extends Resol
   __resolveType: TypeResolveFn<'Company' | 'Organization' | 'OrganizationRelationship' | 'Partner' | 'PartnerRelationship', ParentType, ContextType>;
 };
 
-export type OrganizationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization']> = {
+export type OrganizationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Organization'] = ResolversParentTypes['Organization'], FederationReferenceType extends FederationReferenceTypes['Organization'] = FederationReferenceTypes['Organization']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Organization']> | FederationReferenceType, FederationReferenceType, ContextType>;
   company?: Resolver<Maybe<ResolversTypes['Company']>, ParentType, ContextType>;
   externalId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -602,7 +634,8 @@ export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
-export type PartnerResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Partner'] = ResolversParentTypes['Partner']> = {
+export type PartnerResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Partner'] = ResolversParentTypes['Partner'], FederationReferenceType extends FederationReferenceTypes['Partner'] = FederationReferenceTypes['Partner']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Partner']> | FederationReferenceType, FederationReferenceType, ContextType>;
   companyRelationships?: Resolver<ResolversTypes['PartnerRelationshipConnection'], ParentType, ContextType, Partial<PartnerCompanyRelationshipsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   partnerId?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;

@@ -3,6 +3,7 @@ import type { GatewayContext } from '../graph/context.js';
 import type { CompanyModel } from '../graph/models.js';
 import { encodeId } from '../graph/ids.js';
 import type { CompanyResolvers } from '../generated/graphql.js';
+import { referenceId } from './reference.js';
 
 /** The whole company: already at hand when it was loaded, else one (deduplicated) load. */
 function record(company: CompanyModel, { loaders }: GatewayContext): CompanyRecord | Promise<CompanyRecord> {
@@ -15,6 +16,9 @@ export async function loadCompany(companyId: number, { loaders }: GatewayContext
 }
 
 export const Company: CompanyResolvers = {
+  // A federation reference loads the company like `Query.company`: through the per-request
+  // loader, so 50 references in one `_entities` cost one request per distinct company.
+  __resolveReference: async (reference, context) => loadCompany(referenceId(reference, 'companyId'), context),
   id: (c) => encodeId('Company', c.companyId),
   companyId: (c) => c.companyId,
   // Reached through a partner relationship, the name came with it: no upstream call.

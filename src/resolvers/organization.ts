@@ -5,6 +5,7 @@ import { planWindow, sliceConnection } from '../graph/connection.js';
 import { encodeId } from '../graph/ids.js';
 import type { OrganizationRelationshipModel } from '../graph/models.js';
 import type { OrganizationRelationshipFilter, OrganizationRelationshipResolvers, OrganizationResolvers } from '../generated/graphql.js';
+import { referenceId } from './reference.js';
 
 /** A canonical spelling of the filter, so that equal filters give interchangeable cursors. */
 function filterKey(filter: OrganizationRelationshipFilter | null | undefined): string {
@@ -24,6 +25,9 @@ function matches(filter: OrganizationRelationshipFilter | null | undefined): (r:
 const COMPANY_ID = /^[1-9]\d{0,14}$/;
 
 export const Organization: OrganizationResolvers = {
+  // A copy: @apollo/subgraph tags what this returns with `__typename`, and the record itself is
+  // the loader's cached value, shared with every other field of the request.
+  __resolveReference: async (reference, { loaders }) => ({ ...(await loaders.organization.load(referenceId(reference, 'organizationId'))) }),
   id: (o) => encodeId('Organization', o.organizationId),
   organizationId: (o) => o.organizationId,
   externalId: (o) => o.externalId,

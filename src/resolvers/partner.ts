@@ -6,6 +6,7 @@ import type { PartnerModel, PartnerRelationshipModel } from '../graph/models.js'
 import { encodeId } from '../graph/ids.js';
 import type { PartnerPageKey } from '../loaders/index.js';
 import type { PartnerResolvers, PartnerRelationshipResolvers } from '../generated/graphql.js';
+import { referenceId } from './reference.js';
 
 // iQmetrix has no endpoint for a partner itself: a partner exists when its relationship list
 // answers (404 when it does not). Checking that costs a request, so the check asks for the
@@ -51,6 +52,9 @@ function findField(selectionSet: SelectionSetNode | undefined, name: string, inf
 }
 
 export const Partner: PartnerResolvers = {
+  // Checked for existence like `Query.partner`. `info` is `_entities`'s, whose selection holds
+  // `... on Partner { companyRelationships(…) }`, so the check still asks for the page the field wants.
+  __resolveReference: async (reference, context, info) => loadPartner(referenceId(reference, 'partnerId'), context, info),
   id: ({ partnerId }) => encodeId('Partner', partnerId),
   partnerId: ({ partnerId }) => partnerId,
   companyRelationships: async ({ partnerId }, args, { loaders }) => {

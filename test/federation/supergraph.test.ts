@@ -1,0 +1,209 @@
+import { composeServices } from '@apollo/composition';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { startStandaloneServer } from '@apollo/server/standalone';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { parse } from 'graphql';
+import { printGatewaySubgraphSdl } from '../../src/schema.js';
+import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
+
+// Our /graphql composed into a supergraph beside a small "risk" subgraph that extends Company
+// and references Organization. The supergraph runs on @apollo/gateway over real HTTP; request
+// counts are read at the simulators, so they show what one `_entities` call costs upstream.
+
+const RISK_SDL = `
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
+
+  type Query {
+    "The companies with the highest risk score, highest first (some more than once: it is a report)."
+    riskiestCompanies: [Company!]!
+  }
+
+  type Company @key(fields: "companyId") {
+    companyId: Int!
+    riskScore: Float!
+    "The inspection agency that audited the company: a reference resolved by the other subgraph."
+    auditor: Organization
+  }
+
+  type Organization @key(fields: "organizationId", resolvable: false) {
+    organizationId: Int!
+  }
+`;
+
+interface RiskRow {
+  companyId: number;
+  riskScore: number;
+  auditorId: number;
+}
+
+let stack: Stack;
+let risk: { url: string; stop(): Promise<void> };
+let rows: RiskRow[];
+let distinctCompanies: number[];
+let auditorIds: number[];
+let supergraph: ApolloServer;
+/** Representations our subgraph received per `_entities` fetch, by entity type. */
+const representationsSent: Array<{ typename: string; count: number }> = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+  const { dataset } = stack.sims;
+
+  // 40 distinct linked companies, the first ten listed twice: 50 references in all.
+  distinctCompanies = linkedCompanyIds(dataset, 40);
+  const linkedOrgIds = new Set([...dataset.organizations.values()].filter((o) => distinctCompanies.includes(Number(o.externalId))).map((o) => o.id));
+  // Auditors that are none of those companies' organizations, so no load of one can answer another.
+  auditorIds = [...dataset.organizations.keys()].filter((id) => !linkedOrgIds.has(id)).slice(0, 10);
+  const listed = [...distinctCompanies, ...distinctCompanies.slice(0, 10)];
+  rows = listed.map((companyId, i) => ({ companyId, riskScore: 100 - i, auditorId: auditorIds[i % auditorIds.length]! }));
+
+  const riskServer = new ApolloServer({
+    schema: buildSubgraphSchema([
+      {
+        typeDefs: parse(RISK_SDL),
+        resolvers: {
+          Query: { riskiestCompanies: () => rows },
+          Company: {
+            __resolveReference: (ref: { companyId: number }) => rows.find((r) => r.companyId === ref.companyId) ?? null,
+            auditor: (row: RiskRow) => ({ organizationId: row.auditorId }),
+          },
+        } as never,
+      },
+    ]),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  const { url } = await startStandaloneServer(riskServer, { listen: { port: 0, host: '127.0.0.1' } });
+  risk = { url, stop: () => riskServer.stop() };
+
+  // Composed from what our server itself answers on `_service`, as IntrospectAndCompose would.
+  const served = await stack.query('{ _service { sdl } }');
+  const composition = composeServices([
+    { name: 'gateway', typeDefs: parse(served.body.data._service.sdl), url: stack.gateway.url },
+    { name: 'risk', typeDefs: parse(RISK_SDL), url: risk.url },
+  ]);
+  if (composition.errors) throw new Error(`composition failed:\n${composition.errors.map((e) => e.message).join('\n')}`);
+
+  const gateway = new ApolloGateway({
+    supergraphSdl: composition.supergraphSdl,
+    buildService: ({ url: subgraphUrl }) =>
+      new RemoteGraphQLDataSource({
+        url: subgraphUrl,
+        willSendRequest({ request }) {
+          const representations = request.variables?.representations as Array<{ __typename: string }> | undefined;
+          if (subgraphUrl !== stack.gateway.url || !representations) return;
+          const typename = representations[0]?.__typename ?? '';
+          representationsSent.push({ typename, count: representations.length });
+        },
+      }),
+  });
+  supergraph = new ApolloServer({ gateway });
+  await supergraph.start();
+});
+
+afterAll(async () => {
+  await supergraph?.stop();
+  await risk?.stop();
+  await stack?.close();
+});
+
+beforeEach(() => {
+  stack.resetCounts();
+  representationsSent.length = 0;
+});
+
+async function supergraphQuery(query: string, variables?: Record<string, unknown>) {
+  const response = await supergraph.executeOperation({ query, variables });
+  if (response.body.kind !== 'single') throw new Error('expected a single result');
+  return response.body.singleResult;
+}
+
+describe('the subgraph SDL', () => {
+  it('is what `_service` serves, with the three entities keyed by their upstream ids', async () => {
+    const served = await stack.query('{ _service { sdl } }');
+    const sdl: string = served.body.data._service.sdl;
+    expect(sdl).toBe(printGatewaySubgraphSdl());
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])');
+    expect(sdl).toMatch(/type Partner implements Node\s+@key\(fields: "partnerId"\)/);
+    expect(sdl).toMatch(/type Company implements Node\s+@key\(fields: "companyId"\)/);
+    expect(sdl).toMatch(/type Organization implements Node\s+@key\(fields: "organizationId"\)/);
+  });
+});
+
+describe('a query across both subgraphs', () => {
+  it('resolves 50 Company references with one request per distinct company and ONE Inspectorio batch', async () => {
+    const { dataset } = stack.sims;
+    const result = await supergraphQuery(`{
+      riskiestCompanies { companyId riskScore name organization { organizationId externalId } auditor { organizationId name type } }
+    }`);
+    expect(result.errors).toBeUndefined();
+    const companies = (result.data as any).riskiestCompanies as any[];
+    expect(companies).toHaveLength(50);
+    companies.forEach((company, i) => {
+      const row = rows[i]!;
+      expect(company).toMatchObject({ companyId: row.companyId, riskScore: row.riskScore, name: dataset.companies.get(row.companyId)!.Name });
+      expect(company.organization.externalId).toBe(String(row.companyId));
+      expect(company.auditor).toEqual({ organizationId: row.auditorId, name: dataset.organizations.get(row.auditorId)!.name, type: expect.any(String) });
+    });
+
+    // The gateway sends every reference it holds; our loaders do the deduplication.
+    expect(representationsSent.sort((a, b) => a.typename.localeCompare(b.typename))).toEqual([
+      { typename: 'Company', count: 50 },
+      { typename: 'Organization', count: 50 },
+    ]);
+    expect(stack.upstreamRequests()).toEqual({
+      'GET /Companies({id})': distinctCompanies.length,
+      'GET /v1/organizations': 1,
+      'GET /v1/organizations/{id}': auditorIds.length,
+    });
+  });
+
+  it('asks the risk subgraph for fields of a Company that our graph found', async () => {
+    const id = distinctCompanies[3]!;
+    const result = await supergraphQuery(`query($id: Int!) { company(id: $id) { name riskScore auditor { organizationId } } }`, { id });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({ company: { name: stack.sims.dataset.companies.get(id)!.Name, riskScore: 97, auditor: { organizationId: auditorIds[3] } } });
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 1 });
+  });
+});
+
+describe('_entities on our subgraph', () => {
+  const ENTITIES = `query($representations: [_Any!]!) { _entities(representations: $representations) {
+    ... on Company { companyId name organization { organizationId } }
+    ... on Organization { organizationId name }
+    ... on Partner { partnerId companyRelationships(first: 5) { totalCount nodes { relationshipId } } }
+  } }`;
+
+  it('batches organizations by id like 50 fields would: one request per distinct organization', async () => {
+    const orgIds = [...stack.sims.dataset.organizations.keys()].slice(0, 10);
+    const representations = Array.from({ length: 50 }, (_, i) => ({ __typename: 'Organization', organizationId: orgIds[i % 10] }));
+    const res = await stack.query(ENTITIES, { representations });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data._entities.map((o: any) => o.organizationId)).toEqual(representations.map((r) => r.organizationId));
+    expect(stack.upstreamRequests()).toEqual({ 'GET /v1/organizations/{id}': 10 });
+  });
+
+  it('checks that a referenced partner exists, with the same one page a `partner` query costs', async () => {
+    const { bigPartnerId, unknownPartnerId } = stack.sims.dataset.fixtures;
+    const res = await stack.query(ENTITIES, {
+      representations: [
+        { __typename: 'Partner', partnerId: bigPartnerId },
+        { __typename: 'Partner', partnerId: unknownPartnerId },
+      ],
+    });
+    expect(res.body.data._entities[0]).toMatchObject({ partnerId: bigPartnerId, companyRelationships: { totalCount: stack.sims.dataset.partners.get(bigPartnerId)!.length } });
+    expect(res.body.data._entities[0].companyRelationships.nodes).toHaveLength(5);
+    expect(res.body.data._entities[1]).toBeNull();
+    expect(codes(res)).toEqual(['NOT_FOUND']);
+    expect(res.body.errors![0]!.path).toEqual(['_entities', 1]);
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Partners({id})/Relationships/Companies': 2 });
+  });
+
+  it('rejects a representation whose key is not a positive integer, before any upstream call', async () => {
+    const res = await stack.query(ENTITIES, { representations: [{ __typename: 'Company', companyId: '12' }, { __typename: 'Organization' }] });
+    expect(res.body.data._entities).toEqual([null, null]);
+    expect(codes(res)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+    expect(stack.upstreamRequests()).toEqual({});
+  });
+});
