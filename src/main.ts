@@ -30,10 +30,7 @@ async function main(): Promise<void> {
   let targets: UpstreamTargets;
   let closeSimulators = async () => {};
   if (config.upstreams) {
-    targets = {
-      iqmetrix: { ...config.upstreams.iqmetrix, token: config.upstreams.iqmetrix.token! },
-      inspectorio: { ...config.upstreams.inspectorio, apiKey: config.upstreams.inspectorio.apiKey! },
-    };
+    targets = config.upstreams;
   } else {
     const { startSimulators, SIM_IQMETRIX_TOKEN, SIM_INSPECTORIO_API_KEY } = await import('./sim/index.js');
     const sims = await startSimulators();

@@ -1,10 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, UpstreamError, codeForUpstreamStatus, type UpstreamName } from '../errors.js';
+import { RetryBudget } from './retry-budget.js';
 
 // The one way the gateway talks to an upstream. Upstream clients describe a request
-// (route, path, headers); this turns it into an HTTP exchange on a keep-alive pool and
-// turns every failure into an UpstreamError carrying a public code, exactly once.
+// (route, path, headers); this runs it on a keep-alive pool behind a circuit breaker and a
+// retry policy, and turns every failure into an UpstreamError carrying a public code, once.
+//
+// Libraries: undici's Pool gives keep-alive, the timeouts and the in-flight cap (its
+// `connections` limit queues what is beyond it); cockatiel gives the circuit breaker and the
+// jittered exponential backoff. The retry loop itself is ours because cockatiel's and
+// undici's retry both wait out their backoff regardless of the operation's deadline, and
+// neither can ask a shared retry budget before retrying.
 
 export interface TransportSettings {
   /** Base URL; its path (e.g. `/v1`) is prefixed to every request path. */
@@ -18,6 +27,20 @@ export interface TransportSettings {
   bodyTimeoutMs: number;
   /** Largest response body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Retries of one idempotent call at most (0 turns retrying off). */
+  maxRetries: number;
+  /** First backoff delay; later ones grow exponentially, with jitter. */
+  retryBaseDelayMs: number;
+  /** Longest backoff delay, and longest wait an upstream's rate-limit headers may impose. */
+  retryMaxDelayMs: number;
+  /** Retries may be at most this share of recent requests… */
+  retryBudgetRatio: number;
+  /** …or this many per second, whichever is more. */
+  retryBudgetMinPerSecond: number;
+  /** Consecutive failures (5xx, no response) that open the circuit. */
+  breakerFailures: number;
+  /** How long an open circuit fails fast before one probe is let through. */
+  breakerHalfOpenAfterMs: number;
 }
 
 export const DEFAULT_TRANSPORT_SETTINGS: Omit<TransportSettings, 'url' | 'maxInFlight'> = {
@@ -25,6 +48,13 @@ export const DEFAULT_TRANSPORT_SETTINGS: Omit<TransportSettings, 'url' | 'maxInF
   headersTimeoutMs: 8_000,
   bodyTimeoutMs: 8_000,
   maxBodyBytes: 16 * 1024 * 1024,
+  maxRetries: 2,
+  retryBaseDelayMs: 50,
+  retryMaxDelayMs: 2_000,
+  retryBudgetRatio: 0.2,
+  retryBudgetMinPerSecond: 5,
+  breakerFailures: 5,
+  breakerHalfOpenAfterMs: 5_000,
 };
 
 export interface UpstreamRequest {
@@ -37,6 +67,8 @@ export interface UpstreamRequest {
   body?: string;
   /** Aborts the call (the operation's deadline, or the client going away). */
   signal?: AbortSignal | undefined;
+  /** When the operation's deadline falls (epoch ms): no retry waits past it. */
+  deadline?: number | undefined;
 }
 
 export interface UpstreamResponse {
@@ -45,16 +77,32 @@ export interface UpstreamResponse {
   body: string;
 }
 
-/** Observes every exchange; used for per-operation call counts, logs and metrics. */
-export type UpstreamObserver = (event: { upstream: UpstreamName; route: string; status: number | undefined; durationMs: number }) => void;
+/** What the transport reports, for metrics and logs. Every member is optional. */
+export interface TransportObserver {
+  /** One HTTP attempt ended; `status` is undefined when no response came back. */
+  onAttempt?(event: { upstream: UpstreamName; route: string; status: number | undefined; durationMs: number; retry: boolean }): void;
+  /** A retry was scheduled (`reason` is the status or error kind). */
+  onRetry?(event: { upstream: UpstreamName; route: string; reason: string; delayMs: number }): void;
+  /** A retry was wanted but the retry budget was spent. */
+  onRetryBudgetExhausted?(event: { upstream: UpstreamName; route: string }): void;
+  onBreakerStateChange?(event: { upstream: UpstreamName; state: BreakerState }): void;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+type Outcome = { response: UpstreamResponse; error?: undefined } | { error: unknown; response?: undefined };
 
 export class UpstreamTransport {
   private readonly pool: Pool;
   private readonly basePath: string;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly budget: RetryBudget;
+  private readonly backoff: ExponentialBackoff<unknown>;
 
   constructor(
     readonly upstream: UpstreamName,
     private readonly settings: TransportSettings,
+    private readonly observer: TransportObserver = {},
   ) {
     const base = new URL(settings.url);
     this.basePath = base.pathname.replace(/\/+$/, '');
@@ -66,10 +114,69 @@ export class UpstreamTransport {
       bodyTimeout: settings.bodyTimeoutMs,
       keepAliveTimeout: 30_000,
     });
+    // Only the upstream's own trouble counts against it: 5xx and no response at all. A 4xx
+    // is a valid answer, and an aborted call is our deadline, not the upstream's fault.
+    this.breaker = circuitBreaker(
+      handleWhen((error) => !isAbort(error)).orWhenResult((r) => (r as UpstreamResponse).status >= 500),
+      { halfOpenAfter: settings.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(settings.breakerFailures) },
+    );
+    this.breaker.onStateChange((state) => this.observer.onBreakerStateChange?.({ upstream, state: breakerStateName(state) }));
+    this.budget = new RetryBudget(settings.retryBudgetRatio, settings.retryBudgetMinPerSecond);
+    this.backoff = new ExponentialBackoff({ initialDelay: settings.retryBaseDelayMs, maxDelay: settings.retryMaxDelayMs });
   }
 
-  /** One HTTP exchange. Resolves with any status; rejects only when no response came back. */
+  get breakerState(): BreakerState {
+    return breakerStateName(this.breaker.state);
+  }
+
+  /**
+   * One logical exchange: resolves with whatever status the upstream finally gave, after
+   * retrying what is worth retrying; rejects with an UpstreamError when no response came back
+   * (or the circuit is open).
+   */
   async exchange(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const idempotent = (request.method ?? 'GET') === 'GET';
+    this.budget.recordRequest();
+    let backoff: IBackoff<unknown> | undefined;
+    for (let attempt = 0; ; attempt++) {
+      const outcome = await this.attempt(request, attempt > 0);
+      const reason = idempotent && attempt < this.settings.maxRetries ? retryReason(outcome) : undefined;
+      if (reason === undefined) return settle(outcome, this, request);
+
+      backoff = backoff ? backoff.next(undefined) : this.backoff.next();
+      const delayMs = Math.max(backoff.duration, outcome.response ? rateLimitDelayMs(outcome.response.headers) : 0);
+      const timeLeft = (request.deadline ?? Infinity) - Date.now();
+      // A wait the deadline would cut short is no use: answer now with what we have.
+      if (delayMs > this.settings.retryMaxDelayMs || delayMs >= timeLeft || request.signal?.aborted) return settle(outcome, this, request);
+      if (!this.budget.tryRetry()) {
+        this.observer.onRetryBudgetExhausted?.({ upstream: this.upstream, route: request.route });
+        return settle(outcome, this, request);
+      }
+      this.observer.onRetry?.({ upstream: this.upstream, route: request.route, reason, delayMs });
+      try {
+        await sleep(delayMs, undefined, { signal: request.signal });
+      } catch {
+        return settle(outcome, this, request);
+      }
+    }
+  }
+
+  /** One HTTP attempt through the breaker. Never rejects: the outcome says what happened. */
+  private async attempt(request: UpstreamRequest, retry: boolean): Promise<Outcome> {
+    const started = performance.now();
+    try {
+      const response = await this.breaker.execute(() => this.exchangeOnce(request));
+      this.observer.onAttempt?.({ upstream: this.upstream, route: request.route, status: response.status, durationMs: performance.now() - started, retry });
+      return { response };
+    } catch (error) {
+      if (!(error instanceof BrokenCircuitError)) {
+        this.observer.onAttempt?.({ upstream: this.upstream, route: request.route, status: undefined, durationMs: performance.now() - started, retry });
+      }
+      return { error };
+    }
+  }
+
+  private async exchangeOnce(request: UpstreamRequest): Promise<UpstreamResponse> {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
@@ -122,6 +229,9 @@ export class UpstreamTransport {
 
   transportFailure(request: UpstreamRequest, error: unknown): UpstreamError {
     if (error instanceof UpstreamError) return error;
+    if (error instanceof BrokenCircuitError) {
+      return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${this.upstream} is failing; calls are suspended for a moment (circuit open).`);
+    }
     const reason = describeTransportError(error);
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${this.upstream} ${request.route} failed: ${reason}`, { cause: error });
   }
@@ -133,6 +243,59 @@ export class UpstreamTransport {
   /** Closes at once, failing whatever is still in flight. */
   async destroy(): Promise<void> {
     await this.pool.destroy();
+  }
+}
+
+function settle(outcome: Outcome, transport: UpstreamTransport, request: UpstreamRequest): UpstreamResponse {
+  if (outcome.response) return outcome.response;
+  throw transport.transportFailure(request, outcome.error);
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+/** Why an outcome is worth another attempt, or undefined when it is not. */
+function retryReason(outcome: Outcome): string | undefined {
+  if (outcome.response) return RETRYABLE_STATUS.has(outcome.response.status) ? String(outcome.response.status) : undefined;
+  const error = outcome.error;
+  // An open circuit is the point of failing fast; an abort is the deadline.
+  if (error instanceof BrokenCircuitError || isAbort(error)) return undefined;
+  return describeTransportError(error);
+}
+
+/**
+ * The wait an upstream asked for: `Retry-After` (seconds or an HTTP date) or iQmetrix's
+ * `X-RateLimit-ResetSeconds` (it sends no Retry-After). 0 when neither is present.
+ */
+export function rateLimitDelayMs(headers: UpstreamResponse['headers']): number {
+  const first = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const retryAfter = first('retry-after');
+  if (retryAfter !== undefined) {
+    const seconds = Number(retryAfter);
+    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+    const date = Date.parse(retryAfter);
+    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+  }
+  const resetSeconds = Number(first('x-ratelimit-resetseconds'));
+  return Number.isFinite(resetSeconds) && resetSeconds > 0 ? resetSeconds * 1000 : 0;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof undiciErrors.RequestAbortedError || (error instanceof Error && error.name === 'AbortError');
+}
+
+function breakerStateName(state: CircuitState): BreakerState {
+  switch (state) {
+    case CircuitState.Closed:
+      return 'closed';
+    case CircuitState.Open:
+      return 'open';
+    case CircuitState.HalfOpen:
+      return 'half-open';
+    case CircuitState.Isolated:
+      return 'isolated';
   }
 }
 
@@ -173,9 +336,7 @@ export function upstreamMessage(body: string): string {
 function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'timed out';
   if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect timed out';
-  if (error instanceof undiciErrors.RequestAbortedError || (error instanceof Error && error.name === 'AbortError')) {
-    return 'aborted (operation deadline reached)';
-  }
+  if (isAbort(error)) return 'aborted (operation deadline reached)';
   if (error instanceof undiciErrors.SocketError) return 'connection closed by the upstream';
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string') return code;

@@ -6,6 +6,8 @@ import type { CredentialSource } from './credentials.js';
 export interface CallContext {
   /** Aborted at the operation's deadline. */
   signal?: AbortSignal | undefined;
+  /** The operation's deadline (epoch ms); retries never wait past it. */
+  deadline?: number | undefined;
   /** Told of every upstream call this operation makes (for logs and tests). */
   onCall?: ((upstream: string, route: string) => void) | undefined;
 }
@@ -25,7 +27,7 @@ export async function getMapped<T>(
   const send = async () => {
     const headers = await credentials.headers(context.signal);
     context.onCall?.(transport.upstream, request.route);
-    const full: UpstreamRequest = { ...request, headers: { accept: 'application/json', ...headers }, signal: context.signal };
+    const full: UpstreamRequest = { ...request, headers: { accept: 'application/json', ...headers }, signal: context.signal, deadline: context.deadline };
     return { headers, full, response: await transport.exchange(full) };
   };
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ErrorCode, UpstreamError, type UpstreamName } from '../errors.js';
 
 /**
  * Where an upstream call gets its credential from. One per upstream per request: the
@@ -30,5 +31,16 @@ export function staticCredential(kind: string, header: string, value: string): C
   return {
     fingerprint: fingerprint(kind, value),
     headers: () => Promise.resolve(headers),
+  };
+}
+
+/**
+ * Pass-through mode without the caller's credential: every field that needs this upstream
+ * answers UNAUTHENTICATED, and no upstream call is made.
+ */
+export function missingCredential(upstream: UpstreamName, howToSend: string): CredentialSource {
+  return {
+    fingerprint: `${upstream}:none`,
+    headers: () => Promise.reject(new UpstreamError(ErrorCode.UNAUTHENTICATED, upstream, `This field needs your ${upstream} credential: ${howToSend}.`)),
   };
 }

@@ -1,0 +1,111 @@
+import { ErrorCode, UpstreamError } from '../../errors.js';
+import type { UpstreamTransport } from '../../http/transport.js';
+import { upstreamMessage } from '../../http/transport.js';
+import { fingerprint, type CredentialSource } from '../credentials.js';
+import { isRecord } from '../shape.js';
+import { iqmetrixPaths } from './paths.js';
+
+export interface IqmetrixOAuthSettings {
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+}
+
+interface Token {
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** Epoch ms after which the token is renewed before use. */
+  renewAt: number;
+}
+
+/**
+ * The service's iQmetrix token via the OAuth password grant, kept fresh: fetched on first
+ * use, refreshed with the refresh token shortly before it expires, a fresh login when the
+ * refresh token is refused. However many calls need a token at once, one grant request is
+ * made (they all wait on the same promise).
+ */
+export class IqmetrixOAuth implements CredentialSource {
+  readonly fingerprint: string;
+  private token: Token | undefined;
+  private pending: Promise<Token> | undefined;
+
+  constructor(
+    /** Transport to the accounts service (IQMETRIX_ACCOUNTS_URL). */
+    private readonly accounts: UpstreamTransport,
+    private readonly settings: IqmetrixOAuthSettings,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.fingerprint = fingerprint('iqmetrix-oauth', `${settings.clientId}\u0000${settings.username}`);
+  }
+
+  async headers(): Promise<Record<string, string>> {
+    const token = this.token && this.now() < this.token.renewAt ? this.token : await this.renewToken();
+    return { authorization: `Bearer ${token.accessToken}` };
+  }
+
+  async renew(rejected: Record<string, string>): Promise<boolean> {
+    // Another call may have renewed the token since this one was sent: then just retry.
+    if (this.token && rejected.authorization !== `Bearer ${this.token.accessToken}`) return true;
+    if (this.token) this.token.renewAt = 0;
+    await this.renewToken();
+    return true;
+  }
+
+  private renewToken(): Promise<Token> {
+    this.pending ??= this.obtain().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async obtain(): Promise<Token> {
+    const { clientId, clientSecret, username, password } = this.settings;
+    const refreshToken = this.token?.refreshToken;
+    if (refreshToken) {
+      try {
+        return (this.token = await this.grant({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId, client_secret: clientSecret }));
+      } catch (error) {
+        // A refused refresh token (revoked, expired) calls for a fresh login; anything else
+        // (the accounts service being down) is reported as it is.
+        if (!(error instanceof UpstreamError && error.upstreamStatus === 400)) throw error;
+      }
+    }
+    return (this.token = await this.grant({ grant_type: 'password', username, password, client_id: clientId, client_secret: clientSecret }));
+  }
+
+  private async grant(form: Record<string, string>): Promise<Token> {
+    const request = {
+      route: 'POST /oauth2/token',
+      path: iqmetrixPaths.token(),
+      method: 'POST' as const,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: new URLSearchParams(form).toString(),
+    };
+    const issuedAt = this.now();
+    const response = await this.accounts.exchange(request);
+    if (response.status !== 200) {
+      // 400 invalid_grant / invalid_client: the configured credentials are wrong, which the
+      // caller can do nothing about but is still an authentication failure upstream.
+      const code = response.status === 400 || response.status === 401 ? ErrorCode.UNAUTHENTICATED : this.accounts.statusFailure(request, response).code;
+      throw new UpstreamError(code, 'iqmetrix', `iqmetrix token endpoint answered ${response.status}: ${upstreamMessage(response.body)}`, {
+        upstreamStatus: response.status,
+      });
+    }
+    const body = this.accounts.parseJson(request, response);
+    if (!isRecord(body) || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'iqmetrix token endpoint answered without access_token/expires_in', {
+        upstreamStatus: response.status,
+      });
+    }
+    const lifetimeMs = body.expires_in * 1000;
+    // Renew a little before expiry (a tenth of the lifetime, at most a minute) so that calls
+    // in flight never carry a token that expires on the way.
+    const margin = Math.min(60_000, lifetimeMs / 10);
+    return {
+      accessToken: body.access_token,
+      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
+      renewAt: issuedAt + lifetimeMs - margin,
+    };
+  }
+}
