@@ -79,6 +79,13 @@ export interface UpstreamResponse {
 
 /** What the transport reports, for metrics and logs. Every member is optional. */
 export interface TransportObserver {
+  /**
+   * An HTTP attempt is about to go out (the breaker let it through). Called in the caller's
+   * async context, so a tracer can parent a span on the operation's. The function it returns,
+   * if any, is called once when that attempt ends. `attempt` is 0 for the first try, 1 for
+   * the first retry; `url` is the full request URL, query included.
+   */
+  onAttemptStart?(event: { upstream: UpstreamName; route: string; method: string; url: string; attempt: number }): AttemptEnd | void;
   /** One HTTP attempt ended; `status` is undefined when no response came back. */
   onAttempt?(event: { upstream: UpstreamName; route: string; status: number | undefined; durationMs: number; retry: boolean }): void;
   /** A retry was scheduled (`reason` is the status or error kind). */
@@ -90,10 +97,14 @@ export interface TransportObserver {
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
 
+/** How one HTTP attempt ended (see TransportObserver.onAttemptStart). */
+export type AttemptEnd = (event: { status: number | undefined; error?: unknown }) => void;
+
 type Outcome = { response: UpstreamResponse; error?: undefined } | { error: unknown; response?: undefined };
 
 export class UpstreamTransport {
   private readonly pool: Pool;
+  private readonly origin: string;
   private readonly basePath: string;
   private readonly breaker: CircuitBreakerPolicy;
   private readonly budget: RetryBudget;
@@ -105,6 +116,7 @@ export class UpstreamTransport {
     private readonly observer: TransportObserver = {},
   ) {
     const base = new URL(settings.url);
+    this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.pool = new Pool(base.origin, {
       connections: settings.maxInFlight,
@@ -139,12 +151,12 @@ export class UpstreamTransport {
     this.budget.recordRequest();
     let backoff: IBackoff<unknown> | undefined;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(request, attempt > 0);
+      const outcome = await this.attempt(request, attempt);
       const reason = idempotent && attempt < this.settings.maxRetries ? retryReason(outcome) : undefined;
       if (reason === undefined) return settle(outcome, this, request);
 
       backoff = backoff ? backoff.next(undefined) : this.backoff.next();
-      const delayMs = Math.max(backoff.duration, outcome.response ? rateLimitDelayMs(outcome.response.headers) : 0);
+      const delayMs = Math.max(backoff.duration, outcome.response ? requestedDelayMs(outcome.response) : 0);
       const timeLeft = (request.deadline ?? Infinity) - Date.now();
       // A wait the deadline would cut short is no use: answer now with what we have.
       if (delayMs > this.settings.retryMaxDelayMs || delayMs >= timeLeft || request.signal?.aborted) return settle(outcome, this, request);
@@ -162,10 +174,11 @@ export class UpstreamTransport {
   }
 
   /** One HTTP attempt through the breaker. Never rejects: the outcome says what happened. */
-  private async attempt(request: UpstreamRequest, retry: boolean): Promise<Outcome> {
+  private async attempt(request: UpstreamRequest, attemptNo: number): Promise<Outcome> {
+    const retry = attemptNo > 0;
     const started = performance.now();
     try {
-      const response = await this.breaker.execute(() => this.exchangeOnce(request));
+      const response = await this.breaker.execute(() => this.observedExchange(request, attemptNo));
       this.observer.onAttempt?.({ upstream: this.upstream, route: request.route, status: response.status, durationMs: performance.now() - started, retry });
       return { response };
     } catch (error) {
@@ -173,6 +186,21 @@ export class UpstreamTransport {
         this.observer.onAttempt?.({ upstream: this.upstream, route: request.route, status: undefined, durationMs: performance.now() - started, retry });
       }
       return { error };
+    }
+  }
+
+  /** exchangeOnce, bracketed by the observer's onAttemptStart and the end callback it returns. */
+  private async observedExchange(request: UpstreamRequest, attemptNo: number): Promise<UpstreamResponse> {
+    const method = request.method ?? 'GET';
+    const end = this.observer.onAttemptStart?.({ upstream: this.upstream, route: request.route, method, url: this.origin + this.basePath + request.path, attempt: attemptNo });
+    if (!end) return this.exchangeOnce(request);
+    try {
+      const response = await this.exchangeOnce(request);
+      end({ status: response.status });
+      return response;
+    } catch (error) {
+      end({ status: undefined, error });
+      throw error;
     }
   }
 
@@ -263,10 +291,11 @@ function retryReason(outcome: Outcome): string | undefined {
 }
 
 /**
- * The wait an upstream asked for: `Retry-After` (seconds or an HTTP date) or iQmetrix's
- * `X-RateLimit-ResetSeconds` (it sends no Retry-After). 0 when neither is present.
+ * The wait an upstream asked for: `Retry-After` (seconds or an HTTP date) or, on a 429,
+ * iQmetrix's `X-RateLimit-ResetSeconds` (it sends no Retry-After, and sends the rate-limit
+ * headers on every response, so they mean "wait" only on a 429). 0 when none applies.
  */
-export function rateLimitDelayMs(headers: UpstreamResponse['headers']): number {
+export function requestedDelayMs({ status, headers }: Pick<UpstreamResponse, 'status' | 'headers'>): number {
   const first = (name: string) => {
     const value = headers[name];
     return Array.isArray(value) ? value[0] : value;
@@ -278,12 +307,16 @@ export function rateLimitDelayMs(headers: UpstreamResponse['headers']): number {
     const date = Date.parse(retryAfter);
     if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
   }
+  if (status !== 429) return 0;
   const resetSeconds = Number(first('x-ratelimit-resetseconds'));
   return Number.isFinite(resetSeconds) && resetSeconds > 0 ? resetSeconds * 1000 : 0;
 }
 
+/** Our own doing: the operation's deadline (a TimeoutError from AbortSignal.timeout) or an abort. */
 function isAbort(error: unknown): boolean {
-  return error instanceof undiciErrors.RequestAbortedError || (error instanceof Error && error.name === 'AbortError');
+  if (error instanceof undiciErrors.RequestAbortedError) return true;
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 function breakerStateName(state: CircuitState): BreakerState {

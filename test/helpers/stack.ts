@@ -1,7 +1,7 @@
 import { request } from 'undici';
-import { loadConfig, type Config } from '../../src/config.js';
+import { loadConfig, type Config, type UpstreamTargets } from '../../src/config.js';
 import { buildGatewaySchema } from '../../src/schema.js';
-import { startGateway, type RunningGateway } from '../../src/server.js';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server.js';
 import { startSimulators, SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_TOKEN, type Simulators } from '../../src/sim/index.js';
 
 // The whole product over real HTTP: both simulators and a gateway on ephemeral ports.
@@ -24,17 +24,28 @@ export interface Stack {
 
 let sharedSchema: ReturnType<typeof buildGatewaySchema> | undefined;
 
-export async function startStack(options: { env?: Record<string, string>; config?: Partial<Config> } = {}): Promise<Stack> {
+export interface StackOptions {
+  /** Environment for loadConfig (PORT and HOST are set for you). */
+  env?: Record<string, string>;
+  config?: Partial<Config>;
+  /** Adjusts the upstream targets once the simulators' URLs are known. */
+  targets?: (sims: Simulators, defaults: UpstreamTargets) => UpstreamTargets;
+  /** Where the gateway logs and traces (the observability tests read them). */
+  gateway?: Pick<GatewayOptions, 'logger' | 'tracerProvider'>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sims = await startSimulators();
   const config = { ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ...options.env }), ...options.config };
   sharedSchema ??= buildGatewaySchema();
   const gateway = await startGateway({
+    ...options.gateway,
     config,
     schema: sharedSchema,
-    upstreams: {
+    upstreams: (options.targets ?? ((_, d) => d))(sims, {
       iqmetrix: { url: sims.iqmetrix.url, token: SIM_IQMETRIX_TOKEN, maxInFlight: 32 },
       inspectorio: { url: sims.inspectorio.url, apiKey: SIM_INSPECTORIO_API_KEY, maxInFlight: 20 },
-    },
+    }),
   });
   const stack: Stack = {
     sims,

@@ -1,0 +1,112 @@
+import { encodeId } from '../../src/graph/ids.js';
+import { RetryBudget } from '../../src/http/retry-budget.js';
+import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
+
+const COMPANY = 'GET /Companies({id})';
+const companyIds = (stack: Stack, n: number) => [...stack.sims.dataset.companies.keys()].slice(0, n);
+
+describe('retry budget', () => {
+  it('allows retries up to a share of recent requests, with a floor', () => {
+    let now = 1_000_000;
+    const budget = new RetryBudget(0.2, 1, 10, () => now);
+    for (let i = 0; i < 100; i++) budget.recordRequest();
+    let granted = 0;
+    while (budget.tryRetry()) granted++;
+    expect(granted).toBe(20);
+    // The window slides: after it has passed, the old traffic no longer counts…
+    now += 11_000;
+    granted = 0;
+    while (budget.tryRetry()) granted++;
+    // …and the floor (1/s over 10 s) still allows a few.
+    expect(granted).toBe(10);
+  });
+
+  it('holds retries at the upstream under a sustained failure', async () => {
+    const stack = await startStack({
+      env: {
+        UPSTREAM_MAX_RETRIES: '3',
+        UPSTREAM_RETRY_BASE_DELAY_MS: '1',
+        UPSTREAM_RETRY_BUDGET_RATIO: '0.2',
+        UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND: '0',
+        UPSTREAM_BREAKER_FAILURES: '1000',
+      },
+    });
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { status: 503 });
+      const ids = companyIds(stack, 100).map((id) => encodeId('Company', id));
+      const res = await stack.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+      expect(codes(res).every((c) => c === 'UPSTREAM_UNAVAILABLE')).toBe(true);
+      expect(codes(res)).toHaveLength(100);
+      // Without a budget: 100 × (1 + 3) = 400 requests. With it: at most 100 + 20 %.
+      expect(stack.upstreamRequests()[COMPANY]).toBeGreaterThan(100);
+      expect(stack.upstreamRequests()[COMPANY]).toBeLessThanOrEqual(120);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('circuit breaker', () => {
+  it('opens after consecutive failures, fails fast, probes half-open and recovers', async () => {
+    const stack = await startStack({
+      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '3', UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: '300' },
+    });
+    try {
+      const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
+      const query = () => stack.query(`{ company(id: ${id}) { name } organization: organizationByExternalId(externalId: "${id}") { name } }`);
+      stack.sims.iqmetrix.faults.set('*', { status: 503 });
+      for (let i = 0; i < 3; i++) expect(codes(await query())).toEqual(['UPSTREAM_UNAVAILABLE']);
+      expect(stack.gateway.upstreams.iqmetrix.breakerState).toBe('open');
+
+      stack.resetCounts();
+      const started = performance.now();
+      const fast = await query();
+      expect(performance.now() - started).toBeLessThan(200);
+      expect(fast.body.errors![0]!.message).toMatch(/circuit open/);
+      expect(fast.body.errors![0]!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix' });
+      // The other upstream is unaffected, and the open circuit sent nothing.
+      expect(fast.body.data.organization).not.toBeNull();
+      expect(stack.upstreamRequests()[COMPANY]).toBeUndefined();
+
+      stack.sims.iqmetrix.faults.clear();
+      await new Promise((r) => setTimeout(r, 350));
+      const recovered = await query();
+      expect(recovered.body.errors).toBeUndefined();
+      expect(stack.gateway.upstreams.iqmetrix.breakerState).toBe('closed');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('does not count 404s as failures', async () => {
+    const stack = await startStack({ env: { UPSTREAM_BREAKER_FAILURES: '2' } });
+    try {
+      for (let i = 0; i < 4; i++) expect(codes(await stack.query(`{ company(id: ${stack.sims.dataset.fixtures.unknownCompanyId}) { name } }`))).toEqual(['NOT_FOUND']);
+      expect(stack.gateway.upstreams.iqmetrix.breakerState).toBe('closed');
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('in-flight cap', () => {
+  it('never has more requests in flight per upstream than configured, and queues the rest', async () => {
+    const stack = await startStack({
+      targets: (_, d) => ({ iqmetrix: { ...d.iqmetrix, maxInFlight: 5 }, inspectorio: { ...d.inspectorio, maxInFlight: 3 } }),
+    });
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { latencyMs: 30 });
+      stack.sims.inspectorio.faults.set('*', { latencyMs: 30 });
+      const companies = companyIds(stack, 60).map((id) => encodeId('Company', id));
+      const orgs = [...stack.sims.dataset.organizations.keys()].slice(0, 30).map((id) => encodeId('Organization', id));
+      stack.resetCounts();
+      const res = await stack.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [...companies, ...orgs] });
+      expect(res.body.errors).toBeUndefined();
+      expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(60);
+      expect(stack.sims.iqmetrix.requests.maxInFlight).toBe(5);
+      expect(stack.sims.inspectorio.requests.maxInFlight).toBe(3);
+    } finally {
+      await stack.close();
+    }
+  });
+});
