@@ -1,0 +1,105 @@
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { GraphQLError } from 'graphql';
+import { operationCost } from './cost.js';
+import type { LimitSettings } from './settings.js';
+import { operationShape } from './shape.js';
+
+export { DEFAULT_PAGE_SIZE, operationCost, type CostOptions } from './cost.js';
+export { corsOptions, requestBodyErrors } from './http.js';
+export { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './settings.js';
+export { operationShape, type OperationShape } from './shape.js';
+
+/** The `extensions.code` of an operation refused for its size. All come with HTTP 400. */
+export const LimitErrorCode = {
+  DEPTH_LIMIT_EXCEEDED: 'DEPTH_LIMIT_EXCEEDED',
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
+  ALIAS_LIMIT_EXCEEDED: 'ALIAS_LIMIT_EXCEEDED',
+  TOKEN_LIMIT_EXCEEDED: 'TOKEN_LIMIT_EXCEEDED',
+} as const;
+export type LimitErrorCode = (typeof LimitErrorCode)[keyof typeof LimitErrorCode];
+
+/**
+ * Refuses an operation that is too deep, has too many aliases or costs too much, after
+ * validation and before execution: no resolver runs, so no upstream is called. Checked on
+ * every request, also when Apollo's document cache skipped parsing and validation, because
+ * the cost depends on the variables.
+ *
+ * The token limit is the parser's (`parseOptions.maxTokens`, which must be given the same
+ * `maxTokens`): it stops reading a huge document early, which no check after parsing can.
+ * Apollo reports every parse failure as GRAPHQL_PARSE_FAILED; this plugin renames that one
+ * to TOKEN_LIMIT_EXCEEDED so that clients can tell "too big" from "broken".
+ */
+export function limitsPlugin(limits: LimitSettings): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      let overTokenLimit = false;
+      return {
+        async parsingDidStart() {
+          return async (error?: Error) => {
+            overTokenLimit = error !== undefined && isTokenLimitError(error, limits.maxTokens);
+          };
+        },
+
+        async didResolveOperation({ document, operation, request, schema }) {
+          // No operation matches `operationName`: execution refuses the request on its own.
+          if (!operation) return;
+          const shape = operationShape(document, operation);
+          if (shape.aliases > limits.maxAliases) {
+            throw limitError(LimitErrorCode.ALIAS_LIMIT_EXCEEDED, `The operation has ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`, {
+              aliases: shape.aliases,
+              maxAliases: limits.maxAliases,
+            });
+          }
+          if (shape.depth > limits.maxDepth) {
+            throw limitError(LimitErrorCode.DEPTH_LIMIT_EXCEEDED, `The operation nests fields ${shape.depth} deep; at most ${limits.maxDepth} is allowed.`, {
+              depth: shape.depth,
+              maxDepth: limits.maxDepth,
+            });
+          }
+          // Counting stops just past the budget, so `cost` in the error is a lower bound: the
+          // analysis of a hostile query must not cost more than an acceptable one.
+          const cost = operationCost(schema, document, operation, request.variables, { stopAbove: limits.maxCost });
+          if (cost !== null && cost > limits.maxCost) {
+            throw limitError(
+              LimitErrorCode.COST_LIMIT_EXCEEDED,
+              `The operation costs at least ${cost}, over the limit of ${limits.maxCost}. Each object field costs 1 per item ` +
+                'of the pages it sits in: ask for smaller pages (`first`/`last`) or nest fewer connections.',
+              { cost, maxCost: limits.maxCost },
+            );
+          }
+        },
+
+        async willSendResponse({ response }) {
+          if (!overTokenLimit || response.body.kind !== 'single') return;
+          const result = response.body.singleResult;
+          result.errors = result.errors?.map((error) =>
+            error.extensions?.code === ApolloServerErrorCode.GRAPHQL_PARSE_FAILED
+              ? {
+                  ...error,
+                  message: `The query has more than ${limits.maxTokens} tokens, the most allowed.`,
+                  extensions: { ...error.extensions, code: LimitErrorCode.TOKEN_LIMIT_EXCEEDED, maxTokens: limits.maxTokens },
+                }
+              : error,
+          );
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Recognises graphql-js's error when `parse` stops at `maxTokens` (graphql/language/parser.ts).
+ * graphql 16 spells it "more that"; "than" is accepted too in case it is ever corrected.
+ * Anchored, so that the text of a query quoted in another syntax error cannot fake it.
+ */
+function isTokenLimitError(error: Error, maxTokens: number): boolean {
+  const match = /^Syntax Error: Document contains more tha[nt] (\d+) tokens\. Parsing aborted\.$/.exec(error.message);
+  return match !== null && Number(match[1]) === maxTokens;
+}
+
+function limitError(code: LimitErrorCode, message: string, details: Record<string, number>): GraphQLError {
+  // `extensions.http` sets the status of the whole response (Apollo strips it from the body):
+  // right here, where the whole request is refused.
+  return new GraphQLError(message, { extensions: { code, ...details, http: { status: 400 } } });
+}
