@@ -38,6 +38,13 @@ export type Asset = {
   width: Maybe<Scalars['Int']['output']>;
 };
 
+/** Whether a cached response may be shared between callers. */
+export type CacheControlScope =
+  /** Only the caller's own cache may keep it. */
+  | 'PRIVATE'
+  /** Any cache may keep it. */
+  | 'PUBLIC';
+
 /** A company in iQmetrix Entity Manager. */
 export type Company = Node & {
   __typename?: 'Company';
@@ -494,9 +501,9 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   Asset: ResolverTypeWrapper<AssetRecord>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  CacheControlScope: CacheControlScope;
   Company: ResolverTypeWrapper<CompanyModel>;
   Contact: ResolverTypeWrapper<ContactRecord>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -509,7 +516,6 @@ export type ResolversTypes = {
   OrganizationRelationshipFilter: OrganizationRelationshipFilter;
   OrganizationType: OrganizationType;
   PageInfo: ResolverTypeWrapper<PageInfo>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Partner: ResolverTypeWrapper<PartnerModel>;
   PartnerRelationship: ResolverTypeWrapper<PartnerRelationshipModel>;
   PartnerRelationshipConnection: ResolverTypeWrapper<Omit<PartnerRelationshipConnection, 'edges' | 'nodes'> & { edges: Array<ResolversTypes['PartnerRelationshipEdge']>, nodes: Array<ResolversTypes['PartnerRelationship']> }>;
@@ -517,12 +523,13 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Relationship: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['Relationship']>;
   RelationshipPermission: RelationshipPermission;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   Asset: AssetRecord;
-  Int: Scalars['Int']['output'];
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Company: CompanyModel;
@@ -536,14 +543,23 @@ export type ResolversParentTypes = {
   OrganizationRelationshipEdge: Omit<OrganizationRelationshipEdge, 'node'> & { node: ResolversParentTypes['OrganizationRelationship'] };
   OrganizationRelationshipFilter: OrganizationRelationshipFilter;
   PageInfo: PageInfo;
-  Boolean: Scalars['Boolean']['output'];
   Partner: PartnerModel;
   PartnerRelationship: PartnerRelationshipModel;
   PartnerRelationshipConnection: Omit<PartnerRelationshipConnection, 'edges' | 'nodes'> & { edges: Array<ResolversParentTypes['PartnerRelationshipEdge']>, nodes: Array<ResolversParentTypes['PartnerRelationship']> };
   PartnerRelationshipEdge: Omit<PartnerRelationshipEdge, 'node'> & { node: ResolversParentTypes['PartnerRelationship'] };
   Query: Record<PropertyKey, never>;
   Relationship: ResolversInterfaceTypes<ResolversParentTypes>['Relationship'];
+  Boolean: Scalars['Boolean']['output'];
+  Int: Scalars['Int']['output'];
 };
+
+export type CacheControlDirectiveArgs = {
+  inheritMaxAge?: Maybe<Scalars['Boolean']['input']>;
+  maxAge?: Maybe<Scalars['Int']['input']>;
+  scope?: Maybe<CacheControlScope>;
+};
+
+export type CacheControlDirectiveResolver<Result, Parent, ContextType = GatewayContext, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type AssetResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Asset'] = ResolversParentTypes['Asset']> = {
   height?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -696,3 +712,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   Relationship?: RelationshipResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = GatewayContext> = {
+  cacheControl?: CacheControlDirectiveResolver<any, any, ContextType>;
+};

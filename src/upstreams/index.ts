@@ -1,6 +1,7 @@
 import type { AuthMode, ResilienceSettings, UpstreamTargets } from '../config.js';
 import { DEFAULT_TRANSPORT_SETTINGS, UpstreamTransport, type TransportObserver } from '../http/transport.js';
-import type { CallContext } from './call.js';
+import { UpstreamCaller, type CallContext } from './call.js';
+import type { UpstreamReadCache } from '../cache/upstream-cache.js';
 import { missingCredential, staticCredential, type CredentialSource } from './credentials.js';
 import { InspectorioClient } from './inspectorio/client.js';
 import { IqmetrixClient } from './iqmetrix/client.js';
@@ -20,6 +21,8 @@ export interface UpstreamsOptions {
   authMode?: AuthMode;
   resilience?: Partial<ResilienceSettings>;
   observer?: TransportObserver;
+  /** Cross-operation cache of successful reads; none: every read goes upstream. */
+  cache?: UpstreamReadCache | undefined;
 }
 
 /** The caller's headers, as far as pass-through mode reads them. */
@@ -36,8 +39,10 @@ export class Upstreams {
   private readonly accounts: UpstreamTransport | undefined;
   private readonly authMode: AuthMode;
   private readonly serviceCredentials: { iqmetrix: CredentialSource; inspectorio: CredentialSource } | undefined;
+  private readonly cache: UpstreamReadCache | undefined;
 
-  constructor({ targets, authMode = 'service', resilience = {}, observer }: UpstreamsOptions) {
+  constructor({ targets, authMode = 'service', resilience = {}, observer, cache }: UpstreamsOptions) {
+    this.cache = cache;
     const settings = { ...DEFAULT_TRANSPORT_SETTINGS, ...resilience };
     this.authMode = authMode;
     this.iqmetrix = new UpstreamTransport('iqmetrix', { ...settings, url: targets.iqmetrix.url, maxInFlight: targets.iqmetrix.maxInFlight }, observer);
@@ -57,8 +62,8 @@ export class Upstreams {
   clientsFor(context: CallContext, callerHeaders: CallerHeaders = {}): UpstreamClients {
     const { iqmetrix, inspectorio } = this.serviceCredentials ?? passThrough(callerHeaders);
     return {
-      iqmetrix: new IqmetrixClient(this.iqmetrix, iqmetrix, context),
-      inspectorio: new InspectorioClient(this.inspectorio, inspectorio, context),
+      iqmetrix: new IqmetrixClient(new UpstreamCaller(this.iqmetrix, iqmetrix, context, this.cache)),
+      inspectorio: new InspectorioClient(new UpstreamCaller(this.inspectorio, inspectorio, context, this.cache)),
       credentials: { iqmetrix: iqmetrix.fingerprint, inspectorio: inspectorio.fingerprint },
     };
   }

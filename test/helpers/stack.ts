@@ -36,7 +36,7 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sims = await startSimulators();
-  const config = { ...loadConfig({ PORT: '0', HOST: '127.0.0.1', ...options.env }), ...options.config };
+  const config = { ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CACHE_ENABLED: 'false', ...options.env }), ...options.config };
   sharedSchema ??= buildGatewaySchema();
   const gateway = await startGateway({
     ...options.gateway,

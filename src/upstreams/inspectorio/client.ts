@@ -1,7 +1,5 @@
 import type { Organization, OrganizationRelationship } from '../../domain/types.js';
-import type { UpstreamTransport } from '../../http/transport.js';
-import { getMapped, type CallContext } from '../call.js';
-import type { CredentialSource } from '../credentials.js';
+import type { UpstreamCaller } from '../call.js';
 import { toOrganization, toOrganizationListPage, toOrganizationRelationships, type OrganizationListPage } from './mapping.js';
 import { INSPECTORIO_MAX_EXTERNAL_IDS, INSPECTORIO_MAX_LIMIT, inspectorioPaths } from './paths.js';
 
@@ -13,11 +11,7 @@ export const INSPECTORIO_ROUTES = {
 
 /** The Inspectorio Supplier Management endpoints the graph reads, for one operation's credential. */
 export class InspectorioClient {
-  constructor(
-    private readonly transport: UpstreamTransport,
-    private readonly credentials: CredentialSource,
-    private readonly context: CallContext,
-  ) {}
+  constructor(private readonly caller: UpstreamCaller) {}
 
   getOrganization(organizationId: number): Promise<Organization> {
     return this.get(INSPECTORIO_ROUTES.organization, inspectorioPaths.organization(organizationId), toOrganization);
@@ -47,6 +41,6 @@ export class InspectorioClient {
   }
 
   private get<T>(route: string, path: string, map: (body: unknown) => T): Promise<T> {
-    return getMapped(this.transport, this.credentials, this.context, { route, path }, map);
+    return this.caller.get(route, path, map);
   }
 }
