@@ -2,7 +2,9 @@
 // value stops the start with a message naming the variable and what it expects.
 
 import { DEFAULT_TRANSPORT_SETTINGS, type TransportSettings } from './http/transport.js';
+import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/limits/settings.js';
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
+import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing.js';
 
 export interface UpstreamEndpoint {
   /** Base URL. iQmetrix: includes `/v1`. Inspectorio: no version. */
@@ -54,6 +56,35 @@ export interface Config {
   introspection: boolean;
   /** Serve the offline GraphQL explorer (Altair, from node_modules) on GET /explorer. */
   explorer: boolean;
+  /** Serve Prometheus metrics on GET /metrics. */
+  metrics: boolean;
+  /** OpenTelemetry traces: off unless OTEL_TRACES_EXPORTER or an OTLP endpoint turns them on. */
+  tracing: TracingSettings;
+  /** On SIGTERM, how long to go on serving, with /readyz at 503, before closing the listener. */
+  shutdownDelayMs: number;
+  /** On SIGTERM, how long in-flight operations get to finish before their connections are cut. */
+  shutdownGraceMs: number;
+  /** What one request may ask (depth, cost, aliases, tokens, body size): src/plugins/limits/settings.ts. */
+  limits: LimitSettings;
+  /** The cross-request cache of upstream reads and APQ (src/cache). */
+  cache: CacheSettings;
+  /** Browser origins allowed to call /graphql: any (`*`, the default in development) or these (none by default in production). */
+  corsOrigins: CorsOrigins;
+}
+
+export interface CacheSettings {
+  /** Cache successful upstream reads across operations. */
+  enabled: boolean;
+  /** Shared Redis for every replica; unset: an in-memory LRU of this process. */
+  redisUrl: string | undefined;
+  /** Size bound of the in-memory LRU, in bytes. */
+  maxMemoryBytes: number;
+  /** Default time to live of each route's reads, in seconds, when the upstream sends no Cache-Control. */
+  ttlSeconds: Record<string, number>;
+  /** How long an automatic persisted query stays registered, in seconds. */
+  apqTtlSeconds: number;
+  /** Prefix of every key in Redis, so that several deployments can share one. */
+  keyPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -193,8 +224,64 @@ export function loadConfig(env: Env = process.env): Config {
   const introspection = read.bool('INTROSPECTION', !production);
   const explorer = read.bool('EXPLORER', !production);
 
+  const l = DEFAULT_LIMITS;
+  const limits: LimitSettings = {
+    // At most 100: the cost analysis refuses to walk deeper than 256 levels.
+    maxDepth: read.int('MAX_DEPTH', l.maxDepth, 1, 100),
+    maxCost: read.int('MAX_COST', l.maxCost, 1, 1_000_000_000),
+    maxAliases: read.int('MAX_ALIASES', l.maxAliases, 0, 10_000),
+    maxTokens: read.int('MAX_TOKENS', l.maxTokens, 100, 1_000_000),
+    maxBodyBytes: read.int('MAX_BODY_BYTES', l.maxBodyBytes, 1024, 100 * 1024 * 1024),
+  };
+  const corsOrigins = readCorsOrigins(read, production);
+
+  const observability = readObservability(read);
+
+  const cache = readCache(read);
+
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return { port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer };
+  return { cache, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, ...observability };
+}
+
+/** Metrics, tracing (the standard OTEL_* variables) and shutdown timing. */
+function readObservability(read: EnvReader): Pick<Config, 'metrics' | 'tracing' | 'shutdownDelayMs' | 'shutdownGraceMs'> {
+  const metrics = read.bool('METRICS', true);
+  // As the OpenTelemetry SDKs read them: OTEL_SDK_DISABLED wins; an explicit exporter next;
+  // otherwise an OTLP endpoint alone turns tracing on.
+  const tracesUrl = read.url('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const baseUrl = read.url('OTEL_EXPORTER_OTLP_ENDPOINT');
+  const otlpTracesUrl = tracesUrl ?? (baseUrl ? `${baseUrl}/v1/traces` : undefined);
+  const exporter = read.bool('OTEL_SDK_DISABLED', false)
+    ? 'none'
+    : read.oneOf('OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'] as const, otlpTracesUrl ? 'otlp' : 'none');
+  const tracing: TracingSettings = { exporter, serviceName: read.string('OTEL_SERVICE_NAME') ?? DEFAULT_SERVICE_NAME, otlpTracesUrl };
+  const shutdownDelayMs = read.int('SHUTDOWN_DELAY_MS', 0, 0, 120_000);
+  const shutdownGraceMs = read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
+  return { metrics, tracing, shutdownDelayMs, shutdownGraceMs };
+}
+
+/** CORS_ORIGINS: `*`, or origins separated by commas. Unset: any origin in development, none in production. */
+function readCorsOrigins(read: EnvReader, production: boolean): CorsOrigins {
+  const raw = read.string('CORS_ORIGINS');
+  if (raw === undefined) return production ? [] : '*';
+  if (raw === '*') return '*';
+  const origins: string[] = [];
+  for (const entry of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    // The browser's Origin header is scheme://host[:port] and nothing else; anything more
+    // could never match it.
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname !== '/' || url.search || url.hash || url.username) {
+      read.problems.push(`CORS_ORIGINS must be * or origins separated by commas, each like https://app.example.com with no path (got "${entry}").`);
+      continue;
+    }
+    origins.push(url.origin);
+  }
+  return origins;
 }
 
 const OAUTH_VARIABLES = ['IQMETRIX_CLIENT_ID', 'IQMETRIX_CLIENT_SECRET', 'IQMETRIX_USERNAME', 'IQMETRIX_PASSWORD'] as const;
@@ -212,4 +299,27 @@ function readOAuth(read: EnvReader): UpstreamTargets['iqmetrix']['oauth'] {
   }
   if (!accountsUrl) return undefined;
   return { accountsUrl, clientId: clientId!, clientSecret: clientSecret!, username: username!, password: password! };
+}
+
+/** REDIS_URL, CACHE_* and APQ_TTL_SECONDS. */
+function readCache(read: EnvReader): CacheSettings {
+  const redisUrl = read.string('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) read.problems.push(`REDIS_URL must be a redis:// or rediss:// URL (got "${redisUrl}").`);
+  const day = 86_400;
+  return {
+    enabled: read.bool('CACHE_ENABLED', true),
+    redisUrl,
+    maxMemoryBytes: read.int('CACHE_MAX_MEMORY_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3),
+    ttlSeconds: {
+      'GET /Partners({id})/Relationships/Companies': read.int('CACHE_TTL_PARTNER_RELATIONSHIPS', 30, 0, day),
+      'GET /Companies({id})': read.int('CACHE_TTL_COMPANY', 60, 0, day),
+      'GET /v1/organizations/{id}': read.int('CACHE_TTL_ORGANIZATION', 60, 0, day),
+      'GET /v1/organizations': read.int('CACHE_TTL_ORGANIZATION', 60, 0, day),
+      'GET /v2/organizations/{id}/relationships': read.int('CACHE_TTL_ORGANIZATION_RELATIONSHIPS', 30, 0, day),
+      'GET /v1/relationship-types': read.int('CACHE_TTL_REFERENCE_LISTS', 600, 0, day),
+      'GET /v1/contact-roles': read.int('CACHE_TTL_REFERENCE_LISTS', 600, 0, day),
+    },
+    apqTtlSeconds: read.int('APQ_TTL_SECONDS', day, 0, 30 * day),
+    keyPrefix: read.string('CACHE_KEY_PREFIX') ?? 'gw',
+  };
 }

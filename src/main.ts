@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { logger } from './logger.js';
+import { startTracing } from './observability/tracing.js';
 import { startGateway } from './server.js';
 import type { UpstreamTargets } from './upstreams/index.js';
 
@@ -42,7 +43,10 @@ async function main(): Promise<void> {
     logger.info({ iqmetrix: sims.iqmetrix.url, inspectorio: sims.inspectorio.url }, 'no upstream configured: running on the embedded simulators');
   }
 
-  const gateway = await startGateway({ config, upstreams: targets });
+  // Before the gateway, so that its tracer provider is the registered one.
+  const tracing = await startTracing(config.tracing);
+  if (tracing) logger.info({ exporter: config.tracing.exporter, serviceName: config.tracing.serviceName }, 'tracing on');
+  const gateway = await startGateway({ config, upstreams: targets, tracerProvider: tracing?.provider });
   process.stdout.write(`\nGraphQL gateway ready at ${gateway.url}\n`);
   if (config.landingPage) process.stdout.write(`Open it in a browser for Apollo Sandbox.\n`);
   process.stdout.write(`\nTry:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n    --data '${JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' ') })}'\n\n`);
@@ -52,8 +56,22 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight operations');
-    await gateway.close();
-    await closeSimulators();
+    // The drain cuts connections after SHUTDOWN_GRACE_MS; should something after it hang
+    // (a hook, an exporter), leave anyway rather than wait for the orchestrator's SIGKILL.
+    setTimeout(() => {
+      logger.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, config.shutdownDelayMs + config.shutdownGraceMs + 5_000).unref();
+    try {
+      await gateway.close();
+      await closeSimulators();
+      // Last, so the spans of the final operations are flushed.
+      await tracing?.shutdown();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+    logger.info('shut down');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

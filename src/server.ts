@@ -1,21 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
+import type { TracerProvider } from '@opentelemetry/api';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { explorer } from './explorer.js';
 import { formatError } from './graph/format-error.js';
 import type { GatewayContext } from './graph/context.js';
 import { createLoaders } from './loaders/index.js';
 import { logger } from './logger.js';
+import { Observability } from './observability/index.js';
+import { corsOptions, limitsPlugin, requestBodyErrors } from './plugins/limits/index.js';
 import { buildGatewaySchema } from './schema.js';
+import { createSharedStore } from './cache/store.js';
+import { privateResponsesPlugin } from './plugins/cache-hints/index.js';
+import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { UpstreamReadCache } from './cache/upstream-cache.js';
 import { Upstreams, type UpstreamTargets } from './upstreams/index.js';
 
 export interface GatewayOptions {
@@ -24,6 +34,10 @@ export interface GatewayOptions {
   upstreams: UpstreamTargets;
   /** A schema built earlier, to share one between servers in one process (tests). */
   schema?: GraphQLSchema;
+  /** Where this gateway logs (default: the process logger of src/logger.ts). */
+  logger?: Logger;
+  /** Where traces go (main.ts passes the provider it started from OTEL_*); none: no tracing. */
+  tracerProvider?: TracerProvider | undefined;
 }
 
 export interface RunningGateway {
@@ -31,18 +45,38 @@ export interface RunningGateway {
   url: string;
   port: number;
   upstreams: Upstreams;
-  /** Stops accepting, lets in-flight operations finish, then closes the upstream pools. */
+  /** Metrics registry (`observability.metrics`, with the cache's `cacheHit`/`cacheMiss`) and readiness. */
+  observability: Observability;
+  /**
+   * Marks the gateway not ready (/readyz 503), waits SHUTDOWN_DELAY_MS, stops accepting, lets
+   * in-flight operations finish (up to SHUTDOWN_GRACE_MS), then closes the upstream pools and
+   * runs the `onClose` hooks.
+   */
   close(): Promise<void>;
+  /** Adds something to close after the upstream pools (a cache's Redis client…); hooks run last added first. */
+  onClose(hook: () => Promise<void> | void): void;
 }
 
-export async function startGateway({ config, upstreams: targets, schema }: GatewayOptions): Promise<RunningGateway> {
+export async function startGateway({ config, upstreams: targets, schema, logger: gatewayLogger = logger, tracerProvider }: GatewayOptions): Promise<RunningGateway> {
   const app = express();
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
-  const upstreams = new Upstreams({ targets, authMode: config.authMode, resilience: config.resilience });
+  const observability = new Observability({ logger: gatewayLogger, tracerProvider, breakerHalfOpenAfterMs: config.resilience.breakerHalfOpenAfterMs });
+  // Upstream reads and APQ share one store: Redis across replicas with REDIS_URL, else an LRU.
+  const store = createSharedStore({ redisUrl: config.cache.redisUrl, maxMemoryBytes: config.cache.maxMemoryBytes, keyPrefix: config.cache.keyPrefix });
+  const readCache = config.cache.enabled ? new UpstreamReadCache(store.cache, config.cache.ttlSeconds, observability.metrics) : undefined;
+  const upstreams = new Upstreams({ targets, authMode: config.authMode, resilience: config.resilience, observer: observability.observer, cache: readCache });
+  observability.watch(upstreams);
+  /** Closed after the upstream pools, on `close()`. */
+  const closeHooks: Array<() => Promise<void> | void> = [() => store.close()];
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
-    ApolloServerPluginDrainHttpServer({ httpServer }),
+    ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+    ...observability.plugins,
+    limitsPlugin(config.limits),
+    // Explicit, so that it runs before privateResponsesPlugin (Apollo appends its default one last).
+    ApolloServerPluginCacheControl(),
+    privateResponsesPlugin(upstreams.perCallerCredentials),
     config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
 
@@ -53,28 +87,42 @@ export async function startGateway({ config, upstreams: targets, schema }: Gatew
     formatError: formatError(config.production),
     includeStacktraceInErrorResponses: !config.production,
     csrfPrevention: true,
-    logger,
+    cache: store.cache,
+    persistedQueries: { ttl: config.cache.apqTtlSeconds },
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    // Bounds the selections validation walks with fragments expanded (10M), which the token limit alone does not.
+    maxRecursiveSelections: true,
+    logger: gatewayLogger,
+    // main.ts owns SIGTERM/SIGINT. Apollo's own handlers (on outside NODE_ENV=test) would
+    // close the listener at once, skipping SHUTDOWN_DELAY_MS, and a second stop() racing
+    // theirs never returns (Apollo 5 leaves the stop barrier unresolved on success).
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.use(observability.routes({ metrics: config.metrics }));
 
   if (config.explorer) app.use('/explorer', explorer({ endpointUrl: '/graphql' }));
 
   app.use(
     '/graphql',
-    cors(),
-    express.json({ limit: '100kb' }),
+    cors(corsOptions(config.corsOrigins)),
+    express.json({ limit: config.limits.maxBodyBytes }),
+    ...observability.graphqlMiddleware,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
         res.setHeader('x-request-id', requestId);
         const upstreamCalls = new Map<string, number>();
+        const signal = AbortSignal.timeout(config.operationTimeoutMs);
+        // Every upstream call in flight listens on it: a wide operation legitimately has many.
+        setMaxListeners(0, signal);
         const clients = upstreams.clientsFor(
           {
-            signal: AbortSignal.timeout(config.operationTimeoutMs),
+            signal,
             deadline: Date.now() + config.operationTimeoutMs,
             onCall: (upstream, route) => {
               const key = `${upstream} ${route}`;
@@ -86,6 +134,7 @@ export async function startGateway({ config, upstreams: targets, schema }: Gatew
         return { requestId, upstreamCalls, loaders: createLoaders(clients.iqmetrix, clients.inspectorio) };
       },
     }),
+    requestBodyErrors(config.limits.maxBodyBytes),
   );
 
   await new Promise<void>((resolve, reject) => {
@@ -93,15 +142,27 @@ export async function startGateway({ config, upstreams: targets, schema }: Gatew
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
+  observability.readiness.markServing();
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
 
   return {
     url: `http://${shownHost}:${port}/graphql`,
     port,
     upstreams,
+    observability,
     close: async () => {
+      // Not ready first, so a load balancer stops sending work; SHUTDOWN_DELAY_MS gives it
+      // time to notice before the listener closes and new connections are refused.
+      observability.readiness.markStopping();
+      if (config.shutdownDelayMs > 0) await sleep(config.shutdownDelayMs);
+      // The drain plugin closes the listener and idle connections, and waits for the
+      // requests in flight (cutting them after SHUTDOWN_GRACE_MS).
       await apollo.stop();
       await upstreams.close();
+      for (const hook of [...closeHooks].reverse()) await hook();
+    },
+    onClose: (hook) => {
+      closeHooks.push(hook);
     },
   };
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import KeyvRedis from '@keyv/redis';
 import Keyv from 'keyv';
 import { SIM_INSPECTORIO_API_KEY, startSimulators, type Simulators } from '../../src/sim/index.js';
-import { spawnGateway, type GatewayProcess } from '../observability/child.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/child-gateway.js';
 import { codes, linkedCompanyIds, postGraphQL } from '../helpers/stack.js';
 
 // Two gateway processes, as two replicas behind a load balancer, sharing the local Redis.

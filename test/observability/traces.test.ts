@@ -1,0 +1,177 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { redactUrl } from '../../src/observability/tracing.js';
+import { linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
+
+// Spans go to memory. The provider is registered as the process's (as main.ts's is), which
+// also installs the AsyncLocalStorage context manager the parent-child links depend on.
+
+const exporter = new InMemorySpanExporter();
+const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+provider.register();
+
+let stack: Stack;
+beforeAll(async () => {
+  // No cache: every read reaches the simulators, which count them.
+  stack = await startStack({ env: { UPSTREAM_RETRY_BASE_DELAY_MS: '1', CACHE_ENABLED: 'false' }, gateway: { tracerProvider: provider } });
+});
+afterAll(async () => {
+  await stack.close();
+  await provider.shutdown();
+});
+beforeEach(() => {
+  exporter.reset();
+  stack.resetCounts();
+  stack.sims.iqmetrix.faults.clear();
+});
+
+const PARTNER_SUPPLY_NETWORK = `query PartnerSupplyNetwork($partnerId: Int!) {
+  partner(id: $partnerId) {
+    companyRelationships(first: 10) {
+      nodes { company { companyId name organization { name relationships(first: 5) { totalCount } } } }
+    }
+  }
+}`;
+
+async function finishedSpans(): Promise<ReadableSpan[]> {
+  await provider.forceFlush();
+  return exporter.getFinishedSpans();
+}
+
+const isOperation = (s: ReadableSpan) => s.kind === SpanKind.SERVER;
+const isUpstream = (s: ReadableSpan) => s.kind === SpanKind.CLIENT;
+
+describe('traces', () => {
+  it('gives one operation a span with one child span per upstream request the simulators saw', async () => {
+    const res = await stack.query(PARTNER_SUPPLY_NETWORK, { partnerId: stack.sims.dataset.fixtures.bigPartnerId }, { 'x-request-id': 'req-trace-1' });
+    expect(res.body.errors).toBeUndefined();
+    const seen = stack.upstreamRequests();
+    const requestCount = Object.values(seen).reduce((a, b) => a + b, 0);
+    // Company fan-out, one organization batch, one relationship list per organization: several routes.
+    expect(Object.keys(seen).length).toBeGreaterThanOrEqual(3);
+
+    const spans = await finishedSpans();
+    const operations = spans.filter(isOperation);
+    expect(operations).toHaveLength(1);
+    const [operation] = operations;
+    expect(operation!.name).toBe('query PartnerSupplyNetwork');
+    expect(operation!.attributes).toMatchObject({
+      'graphql.operation.type': 'query',
+      'graphql.operation.name': 'PartnerSupplyNetwork',
+      'gateway.request_id': 'req-trace-1',
+      'http.response.status_code': 200,
+    });
+    expect(operation!.status.code).not.toBe(SpanStatusCode.ERROR);
+
+    const upstream = spans.filter(isUpstream);
+    expect(upstream).toHaveLength(requestCount);
+    for (const span of upstream) {
+      expect(span.spanContext().traceId).toBe(operation!.spanContext().traceId);
+      expect(span.parentSpanContext?.spanId).toBe(operation!.spanContext().spanId);
+      // Children run inside the operation.
+      expect(hrMs(span.startTime)).toBeGreaterThanOrEqual(hrMs(operation!.startTime));
+      expect(hrMs(span.endTime)).toBeLessThanOrEqual(hrMs(operation!.endTime));
+    }
+    const byName: Record<string, number> = {};
+    for (const span of upstream) byName[span.name] = (byName[span.name] ?? 0) + 1;
+    expect(byName).toEqual(seen);
+  });
+
+  it('describes each upstream request: method, URL, status, upstream and attempt', async () => {
+    const [id] = linkedCompanyIds(stack.sims.dataset, 1);
+    stack.sims.iqmetrix.faults.set('GET /Companies({id})', { status: 503, times: 1 });
+    const res = await stack.query(`query OneCompany { company(id: ${id}) { name } }`);
+    expect(res.body.errors).toBeUndefined();
+
+    const upstream = (await finishedSpans()).filter(isUpstream);
+    expect(upstream).toHaveLength(2);
+    const [first, retry] = [...upstream].sort((a, b) => Number(a.attributes['http.request.resend_count']) - Number(b.attributes['http.request.resend_count']));
+    const url = `${stack.sims.iqmetrix.url}/Companies(${id})`;
+    expect(first!.name).toBe('GET /Companies({id})');
+    expect(first!.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'url.full': url,
+      'upstream.name': 'iqmetrix',
+      'http.route': 'GET /Companies({id})',
+      'http.request.resend_count': 0,
+      'http.response.status_code': 503,
+      'error.type': '503',
+    });
+    expect(first!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(retry!.attributes).toMatchObject({ 'url.full': url, 'http.request.resend_count': 1, 'http.response.status_code': 200 });
+    expect(retry!.status.code).not.toBe(SpanStatusCode.ERROR);
+  });
+
+  it('records the error codes on the operation span', async () => {
+    await stack.query(`query Missing { company(id: ${stack.sims.dataset.fixtures.unknownCompanyId}) { name } }`);
+    const [operation] = (await finishedSpans()).filter(isOperation);
+    expect(operation!.status.code).toBe(SpanStatusCode.ERROR);
+    expect(operation!.attributes['graphql.error.codes']).toEqual(['NOT_FOUND']);
+  });
+
+  it('joins the caller’s trace when it sends traceparent', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentId = '00f067aa0ba902b7';
+    await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`, {}, { traceparent: `00-${traceId}-${parentId}-01` });
+    const spans = await finishedSpans();
+    const [operation] = spans.filter(isOperation);
+    expect(operation!.name).toBe('query');
+    expect(operation!.spanContext().traceId).toBe(traceId);
+    expect(operation!.parentSpanContext?.spanId).toBe(parentId);
+    expect(spans.filter(isUpstream).every((s) => s.spanContext().traceId === traceId)).toBe(true);
+  });
+
+  it('installs nothing when no tracer provider is given', async () => {
+    const plain = await startStack();
+    try {
+      expect(plain.gateway.observability.graphqlMiddleware).toHaveLength(0);
+      await plain.query(`{ company(id: ${linkedCompanyIds(plain.sims.dataset, 1)[0]}) { name } }`);
+      expect(await finishedSpans()).toHaveLength(0);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe('redactUrl', () => {
+  it('drops user info and the values of credential-like query parameters, keeping the rest as sent', () => {
+    expect(redactUrl('https://user:pw@api.example.com/v1/Companies(5)?access_token=abc&$skip=0&$top=20&apikey=k&sig=s')).toBe(
+      'https://REDACTED:REDACTED@api.example.com/v1/Companies(5)?access_token=REDACTED&$skip=0&$top=20&apikey=REDACTED&sig=REDACTED',
+    );
+    expect(redactUrl('http://h/v1/organizations?externalId=1,2,3')).toBe('http://h/v1/organizations?externalId=1,2,3');
+  });
+});
+
+describe('tracing settings', () => {
+  const tracing = (env: Record<string, string>) => loadConfig(env).tracing;
+
+  it('is off unless asked for', () => {
+    expect(tracing({})).toEqual({ exporter: 'none', serviceName: 'rest-graph-gateway', otlpTracesUrl: undefined });
+  });
+
+  it('turns on with an OTLP endpoint, or OTEL_TRACES_EXPORTER', () => {
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toEqual({
+      exporter: 'otlp',
+      serviceName: 'rest-graph-gateway',
+      otlpTracesUrl: 'http://collector:4318/v1/traces',
+    });
+    expect(tracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/custom', OTEL_SERVICE_NAME: 'gw' })).toMatchObject({
+      exporter: 'otlp',
+      serviceName: 'gw',
+      otlpTracesUrl: 'http://collector:4318/custom',
+    });
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'otlp' })).toMatchObject({ exporter: 'otlp', otlpTracesUrl: undefined });
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }).exporter).toBe('none');
+    expect(tracing({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' }).exporter).toBe('none');
+  });
+
+  it('refuses an exporter it does not have', () => {
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(ConfigError);
+    expect(() => loadConfig({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(/OTEL_TRACES_EXPORTER must be one of otlp, console, none/);
+  });
+});
+
+function hrMs([seconds, nanos]: [number, number]): number {
+  return seconds * 1000 + nanos / 1e6;
+}
