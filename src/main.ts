@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
+import { PARTNER_SUPPLY_NETWORK } from './graph/example-queries.js';
 import { logger } from './logger.js';
 import { startTracing } from './observability/tracing.js';
 import { startGateway } from './server.js';
@@ -7,14 +8,6 @@ import type { UpstreamTargets } from './upstreams/index.js';
 // `npm start`: serves the graph. With no upstream configured it first starts the embedded
 // simulators of both APIs on free ports and points the gateway at them.
 
-const SAMPLE_QUERY = `query PartnerSupplyNetwork {
-  partner(id: 36) {
-    companyRelationships(first: 5) {
-      totalCount
-      nodes { createdAt company { companyId name organization { name type } } }
-    }
-  }
-}`;
 
 async function main(): Promise<void> {
   let config;
@@ -49,7 +42,7 @@ async function main(): Promise<void> {
   const gateway = await startGateway({ config, upstreams: targets, tracerProvider: tracing?.provider });
   process.stdout.write(`\nGraphQL gateway ready at ${gateway.url}\n`);
   if (config.landingPage) process.stdout.write(`Open it in a browser for Apollo Sandbox.\n`);
-  process.stdout.write(`\nTry:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n    --data '${JSON.stringify({ query: SAMPLE_QUERY.replace(/\s+/g, ' ') })}'\n\n`);
+  process.stdout.write(`\nTry:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n    --data '${JSON.stringify({ query: PARTNER_SUPPLY_NETWORK.replace(/\s+/g, ' '), variables: { partnerId: 36 } })}'\n\n`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,3 +1,4 @@
+import { PARTNER_SUPPLY_NETWORK } from '../../src/graph/example-queries.js';
 import { encodeId } from '../../src/graph/ids.js';
 import { linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 
@@ -9,18 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 beforeEach(() => stack.resetCounts());
-
-const PARTNER_SUPPLY_NETWORK = `query PartnerSupplyNetwork($partnerId: Int!) {
-  partner(id: $partnerId) {
-    companyRelationships(first: 25) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { createdAt company { companyId name
-        organization { name type relationships(first: 10, filter: { targetTypes: [FACTORY] }) {
-          totalCount nodes { target { name inspId } types contacts { email role } permissions } } } } } }
-    }
-  }
-}`;
 
 describe('batching', () => {
   it('answers PartnerSupplyNetwork with 1 iQmetrix page, 1 organization batch and one list per organization', async () => {
