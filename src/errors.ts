@@ -38,7 +38,7 @@ export class UpstreamError extends GraphQLError {
     code: ErrorCode,
     upstream: UpstreamName,
     message: string,
-    options: { upstreamStatus?: number | undefined; cause?: unknown; retryAfterMs?: number | undefined } = {},
+    options: { upstreamStatus?: number | undefined; cause?: unknown } = {},
   ) {
     const extensions: Record<string, unknown> = { code, upstream };
     if (options.upstreamStatus !== undefined) extensions.upstreamStatus = options.upstreamStatus;

@@ -65,7 +65,7 @@ export interface UpstreamRequest {
   method?: 'GET' | 'POST';
   headers: Record<string, string>;
   body?: string;
-  /** Aborts the call (the operation's deadline, or the client going away). */
+  /** Aborts the call: the operation's deadline, or the client going away. */
   signal?: AbortSignal | undefined;
   /** When the operation's deadline falls (epoch ms): no retry waits past it. */
   deadline?: number | undefined;
@@ -204,35 +204,21 @@ export class UpstreamTransport {
     }
   }
 
-  private async exchangeOnce(request: UpstreamRequest): Promise<UpstreamResponse> {
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.pool.request({
-        method: request.method ?? 'GET',
-        path: this.basePath + request.path,
-        headers: request.headers,
-        body: request.body ?? null,
-        signal: request.signal,
-      });
-    } catch (error) {
-      throw this.transportFailure(request, error);
-    }
-    try {
-      const body = await readBody(response.body, this.settings.maxBodyBytes);
-      return { status: response.statusCode, headers: response.headers, body };
-    } catch (error) {
-      throw this.transportFailure(request, error);
-    }
-  }
-
   /**
-   * GET a JSON document. A non-2xx status becomes an UpstreamError with the status's public
-   * code and the upstream's own message; a body that is not JSON is UPSTREAM_UNAVAILABLE.
+   * One HTTP exchange. Rejects with undici's own error, unwrapped: the breaker and the retry
+   * policy look at it (an abort is our deadline, not the upstream's failure), and `settle`
+   * turns it into an UpstreamError once the policies are done with it.
    */
-  async getJson(request: UpstreamRequest): Promise<unknown> {
-    const response = await this.exchange(request);
-    if (response.status < 200 || response.status >= 300) throw this.statusFailure(request, response);
-    return this.parseJson(request, response);
+  private async exchangeOnce(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const response = await this.pool.request({
+      method: request.method ?? 'GET',
+      path: this.basePath + request.path,
+      headers: request.headers,
+      body: request.body ?? null,
+      signal: request.signal,
+    });
+    const body = await readBody(response.body, this.settings.maxBodyBytes);
+    return { status: response.statusCode, headers: response.headers, body };
   }
 
   parseJson(request: UpstreamRequest, response: UpstreamResponse): unknown {

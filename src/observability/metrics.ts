@@ -15,9 +15,6 @@ export interface CacheMetrics {
   cacheMiss(upstream: UpstreamName, route: string): void;
 }
 
-/** For code that runs without a gateway (unit tests of the cache). */
-export const NO_CACHE_METRICS: CacheMetrics = { cacheHit: () => {}, cacheMiss: () => {} };
-
 /** How an operation ended: no errors, data with errors, or errors and no data. */
 export type OperationOutcome = 'ok' | 'partial' | 'error';
 

@@ -110,3 +110,35 @@ describe('in-flight cap', () => {
     }
   });
 });
+
+describe('the operation deadline and the breaker', () => {
+  it('deadline aborts are not upstream failures: they never open the circuit', async () => {
+    const stack = await startStack({ env: { OPERATION_TIMEOUT_MS: '150', UPSTREAM_BREAKER_FAILURES: '3', UPSTREAM_MAX_RETRIES: '0' } });
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { hang: true });
+      for (let i = 0; i < 5; i++) {
+        const res = await stack.query(`{ company(id: ${companyIds(stack, 1)[0]}) { name } }`);
+        expect(res.body.errors![0]!.message).toMatch(/deadline/);
+      }
+      expect(stack.gateway.upstreams.iqmetrix.breakerState).toBe('closed');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('labels a retry by what went wrong', async () => {
+    const reasons: string[] = [];
+    const { UpstreamTransport, DEFAULT_TRANSPORT_SETTINGS } = await import('../../src/http/transport.js');
+    const stack = await startStack();
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { reset: true, times: 1 });
+      const transport = new UpstreamTransport('iqmetrix', { ...DEFAULT_TRANSPORT_SETTINGS, url: stack.sims.iqmetrix.url, maxInFlight: 2 }, { onRetry: (e) => reasons.push(e.reason) });
+      const response = await transport.exchange({ route: COMPANY, path: `/Companies(${companyIds(stack, 1)[0]})`, headers: { authorization: 'Bearer sim-iqmetrix-token' } });
+      expect(response.status).toBe(200);
+      expect(reasons).toEqual(['ECONNRESET']);
+      await transport.close();
+    } finally {
+      await stack.close();
+    }
+  });
+});
