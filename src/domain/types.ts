@@ -46,8 +46,14 @@ export interface PartnerCompanyRelationship {
 export interface PartnerRelationshipPage {
   skip: number;
   items: PartnerCompanyRelationship[];
-  /** How many relationships the partner has in all. */
+  /**
+   * How many relationships the partner has in all: the upstream's count. When the upstream
+   * gave none (the old bare-array answer), a lower bound: what is known to exist, plus one
+   * when the page was full, so that paging forward still works.
+   */
   total: number;
+  /** False when `total` is that lower bound. */
+  totalKnown: boolean;
 }
 
 export interface Organization {

@@ -14,11 +14,7 @@ export interface ConnectionArgs {
   before?: string | null;
 }
 
-/**
- * The slice `[start, end)` of the whole list that a page covers. `end` is `null` while the
- * list's length is unknown (a forward page of an offset list: the upstream's count arrives
- * with the page itself).
- */
+/** The slice `[start, end)` of the whole list that a page covers. */
 export interface PageWindow {
   start: number;
   end: number;
@@ -74,8 +70,9 @@ export function planWindow(args: ConnectionArgs, scope: string, total?: number):
   checkCount(args.first, 'first');
   checkCount(args.last, 'last');
 
-  let start = args.after ? decodeCursor(scope, args.after, 'after') + 1 : 0;
-  let end = args.before ? decodeCursor(scope, args.before, 'before') : (total ?? Infinity);
+  // An empty string is a cursor too, and not one of ours: only null/absent means "none".
+  let start = args.after != null ? decodeCursor(scope, args.after, 'after') + 1 : 0;
+  let end = args.before != null ? decodeCursor(scope, args.before, 'before') : (total ?? Infinity);
   if (total !== undefined) end = Math.min(end, total);
   end = Math.max(start, end);
 

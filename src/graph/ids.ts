@@ -10,9 +10,10 @@ const KEY_COUNT: Record<NodeTypeName, number> = {
   Partner: 1,
   Company: 1,
   Organization: 1,
-  // partnerId, relationshipId, companyId, position in the partner's list (a hint that makes
-  // `node(id)` one upstream request when the list has not shifted since the id was issued).
-  PartnerRelationship: 4,
+  // partnerId, relationshipId, companyId. (Not the position in the partner's list, though it
+  // would make `node(id)` cheaper: the id must stay the same when the list shifts, or a
+  // normalized client cache holds one relationship twice.)
+  PartnerRelationship: 3,
   // source organization id, target organization id: the upstream relationship has no id.
   OrganizationRelationship: 2,
 };
@@ -26,7 +27,9 @@ export function encodeId(type: NodeTypeName, ...keys: number[]): string {
   return Buffer.from(`${type}:${keys.join(':')}`, 'utf8').toString('base64url');
 }
 
-const INTEGER = /^-?\d{1,15}$/;
+/** Every key is an upstream id: a positive GraphQL Int. */
+const KEY = /^[1-9]\d{0,9}$/;
+const MAX_KEY = 2_147_483_647;
 
 /** Decodes a global id, or throws BAD_USER_INPUT saying why it is not one of ours. */
 export function decodeId(id: string): DecodedId {
@@ -35,7 +38,7 @@ export function decodeId(id: string): DecodedId {
   const [type, ...rawKeys] = Buffer.from(id, 'base64url').toString('utf8').split(':');
   if (!type || !Object.hasOwn(KEY_COUNT, type)) throw fail();
   const typeName = type as NodeTypeName;
-  if (rawKeys.length !== KEY_COUNT[typeName] || !rawKeys.every((k) => INTEGER.test(k))) throw fail();
+  if (rawKeys.length !== KEY_COUNT[typeName] || !rawKeys.every((k) => KEY.test(k) && Number(k) <= MAX_KEY)) throw fail();
   const keys = rawKeys.map(Number);
   // Re-encoding must give the same string: this rejects padded or otherwise non-canonical
   // spellings, so every object has exactly one id (normalized client caches depend on it).

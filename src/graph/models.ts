@@ -10,8 +10,6 @@ export interface PartnerModel {
 
 export interface PartnerRelationshipModel extends PartnerCompanyRelationship {
   partnerId: number;
-  /** Offset in the partner's list when it was read; a hint for `node(id)`. */
-  position: number;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Company, Organization, OrganizationRelationship, PartnerRelationsh
 import type { InspectorioClient } from '../upstreams/inspectorio/client.js';
 import type { IqmetrixClient } from '../upstreams/iqmetrix/client.js';
 import { INSPECTORIO_MAX_EXTERNAL_IDS } from '../upstreams/inspectorio/paths.js';
+import { IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/paths.js';
 
 // One DataLoader per upstream read, created for each operation (never shared between
 // callers: their credentials may differ). What each can batch follows what the upstream
@@ -24,6 +25,8 @@ export interface Loaders {
   organizationRelationships: DataLoader<number, OrganizationRelationship[]>;
   /** The length of a partner's list, from whichever of its pages arrived first. */
   partnerTotal(partnerId: number): Promise<number>;
+  /** The length of a partner's list if this operation already learned it exactly. */
+  knownPartnerTotal(partnerId: number): number | undefined;
 }
 
 /** For endpoints with no batch form: one call per distinct key, failures kept per key. */
@@ -37,7 +40,7 @@ export function createLoaders(iqmetrix: IqmetrixClient, inspectorio: Inspectorio
   const partnerRelationshipPage = new DataLoader<PartnerPageKey, PartnerRelationshipPage, string>(
     eachKey(async ({ partnerId, skip, top }) => {
       const page = await iqmetrix.getPartnerRelationships(partnerId, skip, top);
-      partnerTotals.set(partnerId, page.total);
+      if (page.totalKnown) partnerTotals.set(partnerId, page.total);
       return page;
     }),
     { cacheKeyFn: ({ partnerId, skip, top }) => `${partnerId}:${skip}:${top}` },
@@ -71,7 +74,17 @@ export function createLoaders(iqmetrix: IqmetrixClient, inspectorio: Inspectorio
       const known = partnerTotals.get(partnerId);
       if (known !== undefined) return known;
       // `$top=0` answers the count alone: the cheapest way to learn it.
-      return (await partnerRelationshipPage.load({ partnerId, skip: 0, top: 0 })).total;
+      const probe = await partnerRelationshipPage.load({ partnerId, skip: 0, top: 0 });
+      if (probe.totalKnown) return probe.total;
+      // An upstream that gives no count (the old bare-array answer): walk to the end.
+      for (let skip = 0; ; skip += IQMETRIX_MAX_TOP) {
+        const page = await partnerRelationshipPage.load({ partnerId, skip, top: IQMETRIX_MAX_TOP });
+        if (page.items.length < IQMETRIX_MAX_TOP) {
+          partnerTotals.set(partnerId, skip + page.items.length);
+          return skip + page.items.length;
+        }
+      }
     },
+    knownPartnerTotal: (partnerId) => partnerTotals.get(partnerId),
   };
 }

@@ -36,7 +36,7 @@ export async function resolveNode(id: string, context: GatewayContext, info: Gra
     case 'Organization':
       return { __typename: type, ...(await loaders.organization.load(keys[0]!)) };
     case 'PartnerRelationship':
-      return { __typename: type, ...(await findPartnerRelationship(keys as [number, number, number, number], context)) };
+      return { __typename: type, ...(await findPartnerRelationship(keys as [number, number, number], context)) };
     case 'OrganizationRelationship': {
       const [sourceId, targetId] = keys as [number, number];
       const relationship = (await loaders.organizationRelationships.load(sourceId)).find((r) => r.target.organizationId === targetId);
@@ -48,25 +48,25 @@ export async function resolveNode(id: string, context: GatewayContext, info: Gra
   }
 }
 
+/** The longest partner list `node(id)` searches, in pages of 100. */
+const MAX_SEARCH_PAGES = 20;
+
 /**
- * No endpoint returns one partner relationship. The id remembers where in the partner's list
- * it was; if it is still there, that is one request for one item. If the list has shifted,
- * the list is searched a full page at a time.
+ * No endpoint returns one partner relationship, so `node(id)` reads the partner's list in
+ * pages of 100: the first page tells the length, the rest are fetched at once. The pages go
+ * through the page loader, so `nodes` over many relationships of one partner reads each
+ * page once, however many ids point into it.
  */
-async function findPartnerRelationship(
-  [partnerId, relationshipId, companyId, position]: [number, number, number, number],
-  { loaders }: GatewayContext,
-): Promise<PartnerRelationshipModel> {
-  const hinted = await loaders.partnerRelationshipPage.load({ partnerId, skip: position, top: 1 });
-  const match = (item: { relationshipId: number; companyId: number }) => item.relationshipId === relationshipId && item.companyId === companyId;
-  if (hinted.items[0] && match(hinted.items[0])) return { ...hinted.items[0], partnerId, position };
-  for (let skip = 0; skip < hinted.total; skip += IQMETRIX_MAX_TOP) {
-    const page = await loaders.partnerRelationshipPage.load({ partnerId, skip, top: IQMETRIX_MAX_TOP });
-    const index = page.items.findIndex(match);
-    if (index >= 0) return { ...page.items[index]!, partnerId, position: skip + index };
-    if (page.items.length < IQMETRIX_MAX_TOP) break;
+async function findPartnerRelationship([partnerId, relationshipId, companyId]: [number, number, number], { loaders }: GatewayContext): Promise<PartnerRelationshipModel> {
+  const page = (skip: number) => loaders.partnerRelationshipPage.load({ partnerId, skip, top: IQMETRIX_MAX_TOP });
+  const first = await page(0);
+  const pageCount = Math.min(Math.ceil(first.total / IQMETRIX_MAX_TOP), MAX_SEARCH_PAGES);
+  const rest = await Promise.all(Array.from({ length: Math.max(0, pageCount - 1) }, (_, i) => page((i + 1) * IQMETRIX_MAX_TOP)));
+  for (const { items } of [first, ...rest]) {
+    const found = items.find((item) => item.relationshipId === relationshipId && item.companyId === companyId);
+    if (found) return { ...found, partnerId };
   }
-  throw notFound(`Partner ${partnerId} has no relationship ${relationshipId} any more.`);
+  throw notFound(`Partner ${partnerId} has no relationship ${relationshipId} with company ${companyId}.`);
 }
 
 export function checkNodeIds(ids: readonly string[]): void {

@@ -1,6 +1,6 @@
 import { getArgumentValues } from 'graphql/execution/values.js';
 import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { planWindow, toConnection, type ConnectionArgs } from '../graph/connection.js';
+import { planWindow, toConnection, type ConnectionArgs, type PageWindow } from '../graph/connection.js';
 import type { GatewayContext } from '../graph/context.js';
 import type { PartnerModel, PartnerRelationshipModel } from '../graph/models.js';
 import { encodeId } from '../graph/ids.js';
@@ -59,18 +59,28 @@ export const Partner: PartnerResolvers = {
   partnerId: ({ partnerId }) => partnerId,
   companyRelationships: async ({ partnerId }, args, { loaders }) => {
     const scope = cursorScope(partnerId);
+    // Planned without the total even when it is known, so that the page asked for is the one
+    // `loadPartner` already fetched for the existence check.
     let plan = planWindow(args, scope);
     if (plan.kind === 'needsTotal') plan = planWindow(args, scope, await loaders.partnerTotal(partnerId));
     if (plan.kind !== 'window') throw new Error('unreachable: a window is always known once the total is');
-    const { start, end } = plan;
-    const page = await loaders.partnerRelationshipPage.load({ partnerId, skip: start, top: end - start });
-    const items: PartnerRelationshipModel[] = page.items.slice(0, end - start).map((item, i) => ({ ...item, partnerId, position: start + i }));
-    return toConnection(scope, items, start, page.total);
+    let { start, end } = plan;
+    const load = () => loaders.partnerRelationshipPage.load({ partnerId, skip: start, top: end - start });
+    let page = await load();
+    const total = page.totalKnown ? page.total : (loaders.knownPartnerTotal(partnerId) ?? page.total);
+    // `last` before a cursor past the end of the list (the list shrank since the cursor was
+    // issued): the window counts back from the real end, which only the first answer told.
+    if (args.last != null && end > total) {
+      ({ start, end } = planWindow(args, scope, total) as PageWindow);
+      page = await load();
+    }
+    const items: PartnerRelationshipModel[] = page.items.slice(0, end - start).map((item) => ({ ...item, partnerId }));
+    return toConnection(scope, items, start, total);
   },
 };
 
 export const PartnerRelationship: PartnerRelationshipResolvers = {
-  id: (r) => encodeId('PartnerRelationship', r.partnerId, r.relationshipId, r.companyId, r.position),
+  id: (r) => encodeId('PartnerRelationship', r.partnerId, r.relationshipId, r.companyId),
   relationshipId: (r) => r.relationshipId,
   createdAt: (r) => r.createdAt,
   partner: (r) => ({ partnerId: r.partnerId }),

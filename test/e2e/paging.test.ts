@@ -108,3 +108,52 @@ describe('Organization.relationships paging', () => {
     expect(stack.upstreamRequests()).toEqual({ 'GET /v1/organizations/{id}': 1, 'GET /v2/organizations/{id}/relationships': 1 });
   });
 });
+
+describe('edge cases of the partner list', () => {
+  it('keeps totalCount the upstream count when a cursor points past the end', async () => {
+    const partnerId = stack.sims.dataset.fixtures.bigPartnerId;
+    const total = stack.sims.dataset.partners.get(partnerId)!.length;
+    const beyond = Buffer.from(`c1|p${partnerId}|999999`).toString('base64url');
+    const after = await stack.query(PAGE, { id: partnerId, after: beyond });
+    expect(after.body.data.partner.companyRelationships).toMatchObject({ totalCount: total, edges: [], pageInfo: { hasNextPage: false } });
+    const before = await stack.query(PAGE, { id: partnerId, last: 2, before: beyond });
+    expect(before.body.data.partner.companyRelationships.totalCount).toBe(total);
+    expect(before.body.data.partner.companyRelationships.edges.map((e: any) => e.node.relationshipId)).toEqual(
+      stack.sims.dataset.partners.get(partnerId)!.slice(-2).map((r) => r.RelationshipId),
+    );
+  });
+
+  it('rejects an empty cursor', async () => {
+    const res = await stack.query(PAGE, { id: stack.sims.dataset.fixtures.bigPartnerId, after: '' });
+    expect(res.body.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('an upstream answering the old bare array (no count)', () => {
+  let bare: Stack;
+  beforeAll(async () => {
+    bare = await startStack({ sims: { iqmetrix: { bareArray: true } } });
+  });
+  afterAll(() => bare.close());
+
+  it('still pages forward to the end, and counts back from it for `last`', async () => {
+    const partnerId = bare.sims.dataset.fixtures.bigPartnerId;
+    const expected = bare.sims.dataset.partners.get(partnerId)!.map((r) => r.RelationshipId);
+    const seen: number[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const res: GraphQLResponse = await bare.query(PAGE, { id: partnerId, first: 100, after });
+      expect(res.body.errors).toBeUndefined();
+      const conn: any = res.body.data.partner.companyRelationships;
+      seen.push(...conn.edges.map((e: any) => e.node.relationshipId));
+      if (!conn.pageInfo.hasNextPage) break;
+      after = conn.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(expected);
+
+    const last = await bare.query(PAGE, { id: partnerId, last: 3 });
+    expect(last.body.errors).toBeUndefined();
+    expect(last.body.data.partner.companyRelationships.edges.map((e: any) => e.node.relationshipId)).toEqual(expected.slice(-3));
+    expect(last.body.data.partner.companyRelationships.totalCount).toBe(expected.length);
+  });
+});

@@ -7,7 +7,7 @@ describe('global ids', () => {
       ['Partner', [36]],
       ['Company', [14146]],
       ['Organization', [1122]],
-      ['PartnerRelationship', [36, 123, 14146, 7]],
+      ['PartnerRelationship', [36, 123, 14146]],
       ['OrganizationRelationship', [1000, 1122]],
     ] as const) {
       const id = encodeId(type, ...keys);
@@ -21,6 +21,10 @@ describe('global ids', () => {
     ['unknown type', Buffer.from('Widget:1').toString('base64url')],
     ['wrong key count', Buffer.from('Company:1:2').toString('base64url')],
     ['non-integer key', Buffer.from('Company:abc').toString('base64url')],
+    ['negative key', Buffer.from('Company:-5').toString('base64url')],
+    ['zero key', Buffer.from('Organization:0').toString('base64url')],
+    ['key beyond Int', Buffer.from('Partner:2147483648').toString('base64url')],
+    ['leading zero', Buffer.from('Partner:036').toString('base64url')],
     ['padded spelling', `${encodeId('Company', 14146)}=`],
     ['too long', 'A'.repeat(500)],
   ])('rejects %s with BAD_USER_INPUT', (_, id) => {

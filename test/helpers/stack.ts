@@ -2,7 +2,7 @@ import { request } from 'undici';
 import { loadConfig, type Config, type UpstreamTargets } from '../../src/config.js';
 import { buildGatewaySchema } from '../../src/schema.js';
 import { startGateway, type GatewayOptions, type RunningGateway } from '../../src/server.js';
-import { startSimulators, SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_TOKEN, type Simulators } from '../../src/sim/index.js';
+import { startSimulators, SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_TOKEN, type Simulators, type SimulatorsOptions } from '../../src/sim/index.js';
 
 // The whole product over real HTTP: both simulators and a gateway on ephemeral ports.
 
@@ -28,6 +28,8 @@ export interface StackOptions {
   /** Environment for loadConfig (PORT and HOST are set for you). */
   env?: Record<string, string>;
   config?: Partial<Config>;
+  /** Options of the simulators. */
+  sims?: SimulatorsOptions;
   /** Adjusts the upstream targets once the simulators' URLs are known. */
   targets?: (sims: Simulators, defaults: UpstreamTargets) => UpstreamTargets;
   /** Where the gateway logs and traces (the observability tests read them). */
@@ -35,7 +37,7 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const sims = await startSimulators();
+  const sims = await startSimulators(options.sims);
   const config = { ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CACHE_ENABLED: 'false', ...options.env }), ...options.config };
   sharedSchema ??= buildGatewaySchema();
   const gateway = await startGateway({

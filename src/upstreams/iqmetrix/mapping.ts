@@ -7,23 +7,19 @@ import { isRecord, optionalString, requireInt, requireString } from '../shape.js
 // an unexpected extra field is ignored.
 
 /**
- * Accepts the documented envelope and the bare array of the first doc revision. A bare array
- * carries no count: when it is shorter than the page asked for, the list ends with it;
- * when it is full, the count is unknown and we report what is known to exist plus one, so
- * clients still see `hasNextPage` and can page on.
+ * Accepts the documented envelope and the bare array of the first doc revision. The count is
+ * the envelope's `_metadata.count`, as it is (a cursor past the end must not stretch it).
+ * Without one, the total is only a lower bound (see PartnerRelationshipPage.total).
  */
 export function toPartnerRelationshipPage(body: unknown, skip: number, top: number): PartnerRelationshipPage {
-  if (Array.isArray(body)) {
-    const items = body.map(toPartnerCompanyRelationship);
-    const full = top > 0 && items.length >= top;
-    return { skip, items: items.slice(0, top), total: skip + Math.min(items.length, top) + (full ? 1 : 0) };
-  }
-  if (!isRecord(body) || !Array.isArray(body.items)) throw new UpstreamShapeError('relationship page has no `items` array');
-  const metadata = body._metadata;
+  const bare = Array.isArray(body);
+  if (!bare && !(isRecord(body) && Array.isArray(body.items))) throw new UpstreamShapeError('relationship page has no `items` array');
+  const items = ((bare ? body : (body as Record<string, unknown>).items) as unknown[]).slice(0, top).map(toPartnerCompanyRelationship);
+  const metadata = bare ? undefined : (body as Record<string, unknown>)._metadata;
   const count = isRecord(metadata) ? metadata.count : undefined;
-  const items = body.items.map(toPartnerCompanyRelationship);
-  const total = typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : skip + items.length;
-  return { skip, items, total: Math.max(total, skip + items.length) };
+  if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) return { skip, items, total: count, totalKnown: true };
+  const full = top > 0 && items.length === top;
+  return { skip, items, total: skip + items.length + (full ? 1 : 0), totalKnown: false };
 }
 
 export function toPartnerCompanyRelationship(item: unknown): PartnerCompanyRelationship {
