@@ -10,6 +10,8 @@ function positiveId(value: number, argumentName: string): number {
   return value;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const Query: QueryResolvers = {
   node: (_, { id }, context, info) => resolveNode(id, context, info),
   nodes: (_, { ids }, context, info) => {
@@ -24,6 +26,12 @@ export const Query: QueryResolvers = {
     if (externalId.length === 0 || externalId.length > 255) {
       throw badUserInput('`externalId` must be 1 to 255 characters long.', { argumentName: 'externalId' });
     }
+    // Inspectorio's filter takes ids separated by commas, so an id with a comma cannot be
+    // asked for; a lone UTF-16 surrogate cannot be sent in a URL at all.
+    if (externalId.includes(',')) {
+      throw badUserInput('`externalId` cannot contain a comma: the upstream filter separates ids with commas.', { argumentName: 'externalId' });
+    }
+    if (LONE_SURROGATE.test(externalId)) throw badUserInput('`externalId` is not well-formed Unicode.', { argumentName: 'externalId' });
     const organization = await loaders.organizationByExternalId.load(externalId);
     if (!organization) throw notFound(`No organization has externalId "${externalId}".`);
     return organization;

@@ -90,3 +90,29 @@ describe('BAD_USER_INPUT', () => {
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
   });
 });
+
+describe('organizationByExternalId input', () => {
+  it('rejects a comma and ill-formed Unicode without touching the other lookups of the batch', async () => {
+    const companyId = stack.sims.dataset.fixtures.linkedCompanyIds[0]!;
+    stack.resetCounts();
+    const res = await stack.query(`query($ok: String!, $comma: String!, $lone: String!) {
+      ok: organizationByExternalId(externalId: $ok) { externalId }
+      comma: organizationByExternalId(externalId: $comma) { externalId }
+      lone: organizationByExternalId(externalId: $lone) { externalId } }`, { ok: String(companyId), comma: '1,2', lone: '\ud800x' });
+    expect(res.body.data).toEqual({ ok: { externalId: String(companyId) }, comma: null, lone: null });
+    expect(codes(res)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+    expect(stack.upstreamRequests()).toEqual({ 'GET /v1/organizations': 1 });
+  });
+
+  it('splits long ids over several calls so that no URL grows past a few kilobytes', async () => {
+    const long = Array.from({ length: 8 }, (_, i) => `${'株'.repeat(250)}${i}`);
+    const fields = long.map((_, i) => `o${i}: organizationByExternalId(externalId: $e${i}) { name }`).join(' ');
+    const vars = long.map((_, i) => `$e${i}: String!`).join(', ');
+    stack.resetCounts();
+    const res = await stack.query(`query(${vars}) { ${fields} }`, Object.fromEntries(long.map((v, i) => [`e${i}`, v])));
+    expect(codes(res)).toEqual(Array(8).fill('NOT_FOUND'));
+    const calls = stack.upstreamRequests()['GET /v1/organizations']!;
+    expect(calls).toBeGreaterThan(1);
+    expect(Math.max(...stack.sims.inspectorio.requests.entries().map((e) => e.url.length))).toBeLessThan(4_200);
+  });
+});

@@ -23,11 +23,17 @@ export class InspectorioClient {
   }
 
   /**
-   * Organizations by externalId, at most 100 ids per call. Several organizations could share
-   * an externalId upstream; pages are followed until `total` is reached so none is missed.
+   * Organizations by externalId. The filter takes at most 100 ids per call, and ids are long
+   * strings at worst, so the ids are also split to keep each URL short enough for any proxy;
+   * the calls go out together. Several organizations could share an externalId upstream:
+   * pages are followed until `total` is reached so none is missed.
    */
   async findOrganizationsByExternalId(externalIds: readonly string[]): Promise<Organization[]> {
-    if (externalIds.length > INSPECTORIO_MAX_EXTERNAL_IDS) throw new RangeError(`at most ${INSPECTORIO_MAX_EXTERNAL_IDS} externalIds per call`);
+    const results = await Promise.all(chunkByUrlLength(externalIds).map((chunk) => this.findChunk(chunk)));
+    return results.flat();
+  }
+
+  private async findChunk(externalIds: readonly string[]): Promise<Organization[]> {
     const found: Organization[] = [];
     for (let offset = 0; ; offset += INSPECTORIO_MAX_LIMIT) {
       const page: OrganizationListPage = await this.get(
@@ -43,4 +49,25 @@ export class InspectorioClient {
   private get<T>(route: string, path: string, map: (body: unknown) => T): Promise<T> {
     return this.caller.get(route, path, map);
   }
+}
+
+/** Longest `externalId=` value per call, encoded: well under the 8 KB many proxies allow per request line. */
+const MAX_EXTERNAL_ID_QUERY_LENGTH = 4_000;
+
+function chunkByUrlLength(externalIds: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  let chunk: string[] = [];
+  let length = 0;
+  for (const id of externalIds) {
+    const encoded = encodeURIComponent(id).length + 1;
+    if (chunk.length > 0 && (chunk.length === INSPECTORIO_MAX_EXTERNAL_IDS || length + encoded > MAX_EXTERNAL_ID_QUERY_LENGTH)) {
+      chunks.push(chunk);
+      chunk = [];
+      length = 0;
+    }
+    chunk.push(id);
+    length += encoded;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
