@@ -116,3 +116,14 @@ describe('organizationByExternalId input', () => {
     expect(Math.max(...stack.sims.inspectorio.requests.entries().map((e) => e.url.length))).toBeLessThan(4_200);
   });
 });
+
+describe('page sizes over 100 under the cost limit', () => {
+  it('are BAD_USER_INPUT from the connection, not a cost refusal', async () => {
+    stack.resetCounts();
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 3000) { nodes { company { organization { name } } } } } }`, {
+      id: stack.sims.dataset.fixtures.bigPartnerId,
+    });
+    expect(res.status).toBe(200);
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+  });
+});

@@ -1,3 +1,4 @@
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../graph/connection.js';
 import {
   getArgumentValues,
   getDirectiveValues,
@@ -25,8 +26,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 
-/** The page a connection returns when the client gives neither `first` nor `last` (shared/graph.md). */
-export const DEFAULT_PAGE_SIZE = 20;
+export { DEFAULT_PAGE_SIZE } from '../../graph/connection.js';
 
 export interface CostOptions {
   /** Page size assumed for a connection with neither `first` nor `last`. */
@@ -168,7 +168,9 @@ class CostWalk {
     if (!field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) return undefined;
     const args = getArgumentValues(field, node, this.variables);
     const size = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : this.defaultPageSize;
-    return Math.max(1, size);
+    // A page over the maximum is refused by the connection itself, as BAD_USER_INPUT: counted
+    // here at the maximum, so that it is refused for what it is rather than for its cost.
+    return Math.min(MAX_PAGE_SIZE, Math.max(1, size));
   }
 
   /** The fields executed on an object of `type`, by response key: graphql-js's `collectFields`. */
