@@ -4,6 +4,7 @@
 import { DEFAULT_TRANSPORT_SETTINGS, type TransportSettings } from './http/transport.js';
 import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/limits/settings.js';
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
+import { INSPECTORIO_MAX_IN_FLIGHT } from './upstreams/inspectorio/paths.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing.js';
 
 export interface UpstreamEndpoint {
@@ -46,6 +47,8 @@ export interface Config {
    * and points itself at them.
    */
   upstreams: UpstreamTargets | null;
+  /** Requests in flight per upstream, real or simulated (IQMETRIX_/INSPECTORIO_MAX_IN_FLIGHT). */
+  maxInFlight: { iqmetrix: number; inspectorio: number };
   authMode: AuthMode;
   resilience: ResilienceSettings;
   /** Overall deadline of one GraphQL operation's upstream work, in ms. */
@@ -182,7 +185,8 @@ export function loadConfig(env: Env = process.env): Config {
   const iqUrl = read.url('IQMETRIX_URL', (u) => (/\/v\d+$/.test(u.pathname.replace(/\/+$/, '')) ? undefined : 'must include the API version, e.g. https://entitymanagerdemo.iqmetrix.net/v1'));
   const inspUrl = read.url('INSPECTORIO_URL', (u) => (/\/v\d+\/?$/.test(u.pathname) ? 'must not include a version: /v1 and /v2 paths are appended' : undefined));
   const iqMaxInFlight = read.int('IQMETRIX_MAX_IN_FLIGHT', 32, 1, 1000);
-  const inspMaxInFlight = read.int('INSPECTORIO_MAX_IN_FLIGHT', 20, 1, 1000);
+  // Inspectorio documents 20 requests in flight per client: more is not ours to choose.
+  const inspMaxInFlight = read.int('INSPECTORIO_MAX_IN_FLIGHT', INSPECTORIO_MAX_IN_FLIGHT, 1, INSPECTORIO_MAX_IN_FLIGHT);
 
   const authMode = read.oneOf('AUTH_MODE', ['service', 'passthrough'] as const, 'service');
   const d = DEFAULT_TRANSPORT_SETTINGS;
@@ -240,7 +244,7 @@ export function loadConfig(env: Env = process.env): Config {
   const cache = readCache(read);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return { cache, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, ...observability };
+  return { cache, maxInFlight: { iqmetrix: iqMaxInFlight, inspectorio: inspMaxInFlight }, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, ...observability };
 }
 
 /** Metrics, tracing (the standard OTEL_* variables) and shutdown timing. */
@@ -304,7 +308,8 @@ function readOAuth(read: EnvReader): UpstreamTargets['iqmetrix']['oauth'] {
 /** REDIS_URL, CACHE_* and APQ_TTL_SECONDS. */
 function readCache(read: EnvReader): CacheSettings {
   const redisUrl = read.string('REDIS_URL');
-  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) read.problems.push(`REDIS_URL must be a redis:// or rediss:// URL (got "${redisUrl}").`);
+  // Not echoed: a Redis URL may carry a password.
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) read.problems.push('REDIS_URL must be a redis:// or rediss:// URL.');
   const day = 86_400;
   return {
     enabled: read.bool('CACHE_ENABLED', true),

@@ -30,8 +30,8 @@ async function main(): Promise<void> {
     const sims = await startSimulators();
     closeSimulators = () => sims.close();
     targets = {
-      iqmetrix: { url: sims.iqmetrix.url, token: SIM_IQMETRIX_TOKEN, maxInFlight: 32 },
-      inspectorio: { url: sims.inspectorio.url, apiKey: SIM_INSPECTORIO_API_KEY, maxInFlight: 20 },
+      iqmetrix: { url: sims.iqmetrix.url, token: SIM_IQMETRIX_TOKEN, maxInFlight: config.maxInFlight.iqmetrix },
+      inspectorio: { url: sims.inspectorio.url, apiKey: SIM_INSPECTORIO_API_KEY, maxInFlight: config.maxInFlight.inspectorio },
     };
     logger.info({ iqmetrix: sims.iqmetrix.url, inspectorio: sims.inspectorio.url }, 'no upstream configured: running on the embedded simulators');
   }

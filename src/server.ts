@@ -117,7 +117,12 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
         const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
         res.setHeader('x-request-id', requestId);
         const upstreamCalls = new Map<string, number>();
-        const signal = AbortSignal.timeout(config.operationTimeoutMs);
+        // Upstream work stops at the deadline, or when the client goes away before its answer.
+        const clientGone = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) clientGone.abort();
+        });
+        const signal = AbortSignal.any([AbortSignal.timeout(config.operationTimeoutMs), clientGone.signal]);
         // Every upstream call in flight listens on it: a wide operation legitimately has many.
         setMaxListeners(0, signal);
         const clients = upstreams.clientsFor(

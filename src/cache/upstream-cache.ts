@@ -23,9 +23,10 @@ export class UpstreamReadCache {
     private readonly observer: CacheObserver = {},
   ) {}
 
-  key(upstream: UpstreamName, credentialFingerprint: string, path: string): string {
+  /** `url` is the whole URL, base included: two deployments sharing a Redis never collide. */
+  key(upstream: UpstreamName, credentialFingerprint: string, url: string): string {
     // Hashed so that keys stay short and no path detail lands in Redis key listings.
-    return `up:${upstream}:${createHash('sha256').update(`${credentialFingerprint}\u0000${path}`).digest('base64url')}`;
+    return `up:${upstream}:${createHash('sha256').update(`${credentialFingerprint}\u0000${url}`).digest('base64url')}`;
   }
 
   /** Whether reads of this route are cached at all (a route with no TTL skips the store). */

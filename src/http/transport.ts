@@ -137,6 +137,11 @@ export class UpstreamTransport {
     this.backoff = new ExponentialBackoff({ initialDelay: settings.retryBaseDelayMs, maxDelay: settings.retryMaxDelayMs });
   }
 
+  /** The base URL every request path is appended to. */
+  get baseUrl(): string {
+    return this.origin + this.basePath;
+  }
+
   get breakerState(): BreakerState {
     return breakerStateName(this.breaker.state);
   }
@@ -192,7 +197,7 @@ export class UpstreamTransport {
   /** exchangeOnce, bracketed by the observer's onAttemptStart and the end callback it returns. */
   private async observedExchange(request: UpstreamRequest, attemptNo: number): Promise<UpstreamResponse> {
     const method = request.method ?? 'GET';
-    const end = this.observer.onAttemptStart?.({ upstream: this.upstream, route: request.route, method, url: this.origin + this.basePath + request.path, attempt: attemptNo });
+    const end = this.observer.onAttemptStart?.({ upstream: this.upstream, route: request.route, method, url: this.baseUrl + request.path, attempt: attemptNo });
     if (!end) return this.exchangeOnce(request);
     try {
       const response = await this.exchangeOnce(request);

@@ -29,7 +29,7 @@ export class UpstreamCaller {
 
   async get<T>(route: string, path: string, map: (body: unknown) => T): Promise<T> {
     const { transport, credentials, context } = this;
-    const cacheKey = this.cache?.caches(route) ? this.cache.key(transport.upstream, credentials.fingerprint, path) : undefined;
+    const cacheKey = this.cache?.caches(route) ? this.cache.key(transport.upstream, credentials.fingerprint, transport.baseUrl + path) : undefined;
     if (cacheKey !== undefined) {
       const cached = await this.cache!.read(transport.upstream, route, cacheKey);
       if (cached !== undefined) return this.map({ route, path, headers: {} }, { status: 200, headers: {}, body: cached }, map);

@@ -163,3 +163,28 @@ describe('the operation deadline', () => {
     }
   });
 });
+
+describe('a client that goes away', () => {
+  it('cancels the upstream calls made on its behalf', async () => {
+    const stack = await startStack();
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { hang: true });
+      const { request } = await import('undici');
+      const controller = new AbortController();
+      const pending = request(stack.gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }` }),
+        signal: controller.signal,
+      }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 150));
+      expect(stack.sims.iqmetrix.requests.inFlight).toBe(1);
+      controller.abort();
+      await pending;
+      await new Promise((r) => setTimeout(r, 150));
+      expect(stack.sims.iqmetrix.requests.inFlight).toBe(0);
+    } finally {
+      await stack.close();
+    }
+  });
+});

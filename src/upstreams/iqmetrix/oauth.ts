@@ -39,16 +39,16 @@ export class IqmetrixOAuth implements CredentialSource {
     this.fingerprint = fingerprint('iqmetrix-oauth', `${settings.clientId}\u0000${settings.username}`);
   }
 
-  async headers(): Promise<Record<string, string>> {
-    const token = this.token && this.now() < this.token.renewAt ? this.token : await this.renewToken();
+  async headers(signal?: AbortSignal): Promise<Record<string, string>> {
+    const token = this.token && this.now() < this.token.renewAt ? this.token : await untilAborted(this.renewToken(), signal);
     return { authorization: `Bearer ${token.accessToken}` };
   }
 
-  async renew(rejected: Record<string, string>): Promise<boolean> {
+  async renew(rejected: Record<string, string>, signal?: AbortSignal): Promise<boolean> {
     // Another call may have renewed the token since this one was sent: then just retry.
     if (this.token && rejected.authorization !== `Bearer ${this.token.accessToken}`) return true;
     if (this.token) this.token.renewAt = 0;
-    await this.renewToken();
+    await untilAborted(this.renewToken(), signal);
     return true;
   }
 
@@ -93,8 +93,8 @@ export class IqmetrixOAuth implements CredentialSource {
       });
     }
     const body = this.accounts.parseJson(request, response);
-    if (!isRecord(body) || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
-      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'iqmetrix token endpoint answered without access_token/expires_in', {
+    if (!isRecord(body) || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number' || !(body.expires_in > 0)) {
+      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'iqmetrix token endpoint answered without an access_token and a positive expires_in', {
         upstreamStatus: response.status,
       });
     }
@@ -108,4 +108,28 @@ export class IqmetrixOAuth implements CredentialSource {
       renewAt: issuedAt + lifetimeMs - margin,
     };
   }
+}
+
+/**
+ * Waits for the shared grant, but no longer than this caller's own deadline: the grant goes
+ * on for the others (it is bounded by the transport's timeouts).
+ */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  const deadline = () => new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'iqmetrix token endpoint did not answer before the operation deadline');
+  if (signal.aborted) return Promise.reject(deadline());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(deadline());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
