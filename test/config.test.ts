@@ -1,14 +1,6 @@
-import { ConfigError, loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
+import { configProblems } from './helpers/config.js';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('loadConfig', () => {
   it('defaults to the simulators on port 4000', () => {
@@ -48,10 +40,10 @@ describe('loadConfig', () => {
     [{ UPSTREAM_RETRY_BUDGET_RATIO: 'lots' }, /UPSTREAM_RETRY_BUDGET_RATIO must be a number/],
     [{ LANDING_PAGE: 'maybe' }, /LANDING_PAGE must be true or false/],
   ])('rejects %j, naming the variable', (env, message) => {
-    expect(problems(env as Record<string, string>).join('\n')).toMatch(message);
+    expect(configProblems(env as Record<string, string>).join('\n')).toMatch(message);
   });
 
   it('reports every problem at once', () => {
-    expect(problems({ PORT: 'x', AUTH_MODE: 'y', OPERATION_TIMEOUT_MS: '-1' })).toHaveLength(3);
+    expect(configProblems({ PORT: 'x', AUTH_MODE: 'y', OPERATION_TIMEOUT_MS: '-1' })).toHaveLength(3);
   });
 });

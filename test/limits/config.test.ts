@@ -1,15 +1,7 @@
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { configProblems } from '../helpers/config.js';
 import { DEFAULT_LIMITS } from '../../src/plugins/limits/index.js';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('limit settings', () => {
   it('default to DEFAULT_LIMITS', () => {
@@ -28,7 +20,7 @@ describe('limit settings', () => {
   });
 
   it('name the variable and what it expects when a value is bad', () => {
-    expect(problems({ MAX_DEPTH: '0', MAX_COST: 'lots', MAX_TOKENS: '-1', MAX_BODY_BYTES: '100kb' })).toEqual([
+    expect(configProblems({ MAX_DEPTH: '0', MAX_COST: 'lots', MAX_TOKENS: '-1', MAX_BODY_BYTES: '100kb' })).toEqual([
       'MAX_DEPTH must be a whole number from 1 to 100 (got "0").',
       'MAX_COST must be a whole number from 1 to 1000000000 (got "lots").',
       'MAX_TOKENS must be a whole number from 100 to 1000000 (got "-1").',
@@ -53,7 +45,7 @@ describe('CORS_ORIGINS', () => {
   });
 
   it('refuses anything that is not an origin', () => {
-    expect(problems({ CORS_ORIGINS: 'https://app.example.com/path,app.example.com,ftp://x.example,*' })).toEqual([
+    expect(configProblems({ CORS_ORIGINS: 'https://app.example.com/path,app.example.com,ftp://x.example,*' })).toEqual([
       'CORS_ORIGINS must be * or origins separated by commas, each like https://app.example.com with no path (got "https://app.example.com/path").',
       'CORS_ORIGINS must be * or origins separated by commas, each like https://app.example.com with no path (got "app.example.com").',
       'CORS_ORIGINS must be * or origins separated by commas, each like https://app.example.com with no path (got "ftp://x.example").',
