@@ -48,30 +48,39 @@ const USAGE = `usage: npm run bench -- [options]
   --out bench/results    where JSON and Markdown results go`;
 
 const DEFAULT_ENTRY_FLAG = 'dist/src/main.js';
-const { values: flags } = parseArgs({
-  options: {
-    connections: { type: 'string' },
-    duration: { type: 'string', default: '10' },
-    latency: { type: 'string', default: '10' },
-    queries: { type: 'string' },
-    warmup: { type: 'string' },
-    soak: { type: 'boolean', default: false },
-    requests: { type: 'string', default: '100000' },
-    'soak-warmup': { type: 'string', default: '5000' },
-    'soak-connections': { type: 'string', default: '16' },
-    profile: { type: 'boolean', default: false },
-    seed: { type: 'string', default: String(DEFAULT_SEED) },
-    'skip-build': { type: 'boolean', default: false },
-    entry: { type: 'string', default: DEFAULT_ENTRY_FLAG },
-    cache: { type: 'string' },
-    'node-flags': { type: 'string', default: '' },
-    'log-level': { type: 'string', default: 'info' },
-    'max-minutes': { type: 'string', default: '30' },
-    out: { type: 'string', default: 'bench/results' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-  strict: true,
-});
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        connections: { type: 'string' },
+        duration: { type: 'string', default: '10' },
+        latency: { type: 'string', default: '10' },
+        queries: { type: 'string' },
+        warmup: { type: 'string' },
+        soak: { type: 'boolean', default: false },
+        requests: { type: 'string', default: '100000' },
+        'soak-warmup': { type: 'string', default: '5000' },
+        'soak-connections': { type: 'string', default: '16' },
+        profile: { type: 'boolean', default: false },
+        seed: { type: 'string', default: String(DEFAULT_SEED) },
+        'skip-build': { type: 'boolean', default: false },
+        entry: { type: 'string', default: DEFAULT_ENTRY_FLAG },
+        cache: { type: 'string' },
+        'node-flags': { type: 'string', default: '' },
+        'log-level': { type: 'string', default: 'info' },
+        'max-minutes': { type: 'string', default: '30' },
+        out: { type: 'string', default: 'bench/results' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    // e.g. `--node-flags --max-semi-space-size=64`: a value that starts with a dash needs `=`.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+}
+const flags = parseFlags();
 
 if (flags.help) {
   process.stdout.write(`${USAGE}\n`);
