@@ -1,3 +1,4 @@
+import { PARTNER_SUPPLY_NETWORK } from '../src/graph/example-queries.js';
 import type { SimDataset } from '../src/sim/dataset.js';
 
 // The named operations the benchmark drives, each with what it *should* cost: the fewest
@@ -61,17 +62,7 @@ export interface BenchQuery {
 
 export type PostJson = (body: string) => Promise<{ status: number; json: any }>;
 
-export const PARTNER_SUPPLY_NETWORK = `query PartnerSupplyNetwork($partnerId: Int!) {
-  partner(id: $partnerId) {
-    companyRelationships(first: 25) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { cursor node { createdAt company { companyId name
-        organization { name type relationships(first: 10, filter: { targetTypes: [FACTORY] }) {
-          totalCount nodes { target { name inspId } types contacts { email role } permissions } } } } } }
-    }
-  }
-}`;
+export { PARTNER_SUPPLY_NETWORK };
 
 const SMALL = `query CompanyAndOrganization($id: Int!) {
   company(id: $id) {

@@ -32,7 +32,7 @@ export async function resolveNode(id: string, context: GatewayContext, info: Gra
     case 'Partner':
       return { __typename: type, ...(await loadPartner(keys[0]!, context, info)) };
     case 'Company':
-      return { __typename: type, ...(await loadCompany(keys[0]!, context)) };
+      return { __typename: type, ...(await loadCompany(keys[0]!, context, info)) };
     case 'Organization':
       return { __typename: type, ...(await loaders.organization.load(keys[0]!)) };
     case 'PartnerRelationship':

@@ -1,5 +1,5 @@
 import { getArgumentValues } from 'graphql/execution/values.js';
-import { Kind, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
 import { planWindow, toConnection, type ConnectionArgs, type PageWindow } from '../graph/connection.js';
 import type { GatewayContext } from '../graph/context.js';
 import type { PartnerModel, PartnerRelationshipModel } from '../graph/models.js';
@@ -7,6 +7,7 @@ import { encodeId } from '../graph/ids.js';
 import type { PartnerPageKey } from '../loaders/index.js';
 import type { PartnerResolvers, PartnerRelationshipResolvers } from '../generated/graphql.js';
 import { referenceId } from './reference.js';
+import { selectedField } from './selection.js';
 
 // iQmetrix has no endpoint for a partner itself: a partner exists when its relationship list
 // answers (404 when it does not). Checking that costs a request, so the check asks for the
@@ -24,7 +25,7 @@ export async function loadPartner(partnerId: number, context: GatewayContext, in
 function firstPageWanted(partnerId: number, info: GraphQLResolveInfo): PartnerPageKey {
   const countOnly = { partnerId, skip: 0, top: 0 };
   const partnerType = info.schema.getType('Partner') as GraphQLObjectType;
-  const field = info.fieldNodes.map((node) => findField(node.selectionSet, 'companyRelationships', info)).find(Boolean);
+  const field = selectedField(info, 'companyRelationships');
   if (!field) return countOnly;
   try {
     const args = getArgumentValues(partnerType.getFields().companyRelationships!, field, info.variableValues) as ConnectionArgs;
@@ -34,21 +35,6 @@ function firstPageWanted(partnerId: number, info: GraphQLResolveInfo): PartnerPa
     // Bad arguments are reported by the field itself; the existence check goes on.
     return countOnly;
   }
-}
-
-function findField(selectionSet: SelectionSetNode | undefined, name: string, info: GraphQLResolveInfo): FieldNode | undefined {
-  for (const selection of selectionSet?.selections ?? []) {
-    if (selection.kind === Kind.FIELD && selection.name.value === name) return selection;
-    const nested =
-      selection.kind === Kind.INLINE_FRAGMENT
-        ? selection.selectionSet
-        : selection.kind === Kind.FRAGMENT_SPREAD
-          ? info.fragments[selection.name.value]?.selectionSet
-          : undefined;
-    const found = nested && findField(nested, name, info);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 export const Partner: PartnerResolvers = {
@@ -74,7 +60,14 @@ export const Partner: PartnerResolvers = {
       ({ start, end } = planWindow(args, scope, total) as PageWindow);
       page = await load();
     }
-    const items: PartnerRelationshipModel[] = page.items.slice(0, end - start).map((item) => ({ ...item, partnerId }));
+    // Explicit fields, not a spread: this runs for every edge of every page.
+    const items: PartnerRelationshipModel[] = page.items.slice(0, end - start).map((item) => ({
+      partnerId,
+      relationshipId: item.relationshipId,
+      createdAt: item.createdAt,
+      companyId: item.companyId,
+      companyName: item.companyName,
+    }));
     return toConnection(scope, items, start, total);
   },
 };

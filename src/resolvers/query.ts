@@ -20,7 +20,7 @@ export const Query: QueryResolvers = {
     return ids.map((id) => resolveNode(id, context, info));
   },
   partner: (_, { id }, context, info) => loadPartner(positiveId(id, 'id'), context, info),
-  company: (_, { id }, context) => loadCompany(positiveId(id, 'id'), context),
+  company: (_, { id }, context, info) => loadCompany(positiveId(id, 'id'), context, info),
   organization: (_, { id }, { loaders }) => loaders.organization.load(positiveId(id, 'id')),
   organizationByExternalId: async (_, { externalId }, { loaders }) => {
     if (externalId.length === 0 || externalId.length > 255) {

@@ -110,3 +110,21 @@ describe('batching', () => {
     expect(stack.upstreamRequests()).toEqual({ 'GET /v1/organizations/{id}': 25, 'GET /Companies({id})': 25 });
   });
 });
+
+describe('critical path', () => {
+  it('asks for a company and its organization at the same time: both are keyed by the id given', async () => {
+    const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
+    stack.sims.iqmetrix.faults.set('GET /Companies({id})', { latencyMs: 300 });
+    try {
+      stack.resetCounts();
+      const res = await stack.query(`{ company(id: ${id}) { name organization { name } } }`);
+      expect(res.body.errors).toBeUndefined();
+      const [company] = stack.sims.iqmetrix.requests.entries();
+      const [organization] = stack.sims.inspectorio.requests.entries();
+      // Sent together, not one after the other's 300 ms answer.
+      expect(Math.abs(organization!.at - company!.at)).toBeLessThan(150);
+    } finally {
+      stack.sims.iqmetrix.faults.clear();
+    }
+  });
+});
