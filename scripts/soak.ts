@@ -43,6 +43,8 @@ const env = {
   UPSTREAM_BODY_TIMEOUT_MS: '1000',
   OPERATION_TIMEOUT_MS: '3000',
   UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: '1000',
+  // Every operation goes upstream, through the faults, rather than being answered from the cache.
+  CACHE_ENABLED: 'false',
 };
 // Per-operation log lines would drown the report.
 logger.level = 'silent';

@@ -200,7 +200,9 @@ export function loadConfig(env: Env = process.env): Config {
     retryMaxDelayMs: read.int('UPSTREAM_RETRY_MAX_DELAY_MS', d.retryMaxDelayMs, 1, 300_000),
     retryBudgetRatio: read.number('UPSTREAM_RETRY_BUDGET_RATIO', d.retryBudgetRatio, 0, 10),
     retryBudgetMinPerSecond: read.number('UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND', d.retryBudgetMinPerSecond, 0, 10_000),
-    breakerFailures: read.int('UPSTREAM_BREAKER_FAILURES', d.breakerFailures, 1, 1000),
+    breakerThreshold: read.number('UPSTREAM_BREAKER_THRESHOLD', d.breakerThreshold, 0.01, 0.99),
+    breakerWindowMs: read.int('UPSTREAM_BREAKER_WINDOW_MS', d.breakerWindowMs, 1_000, 600_000),
+    breakerMinCalls: read.int('UPSTREAM_BREAKER_MIN_CALLS', d.breakerMinCalls, 1, 100_000),
     breakerHalfOpenAfterMs: read.int('UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS', d.breakerHalfOpenAfterMs, 1, 600_000),
   };
 

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ExponentialBackoff, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, UpstreamError, codeForUpstreamStatus, type UpstreamName } from '../errors.js';
@@ -37,8 +37,12 @@ export interface TransportSettings {
   retryBudgetRatio: number;
   /** …or this many per second, whichever is more. */
   retryBudgetMinPerSecond: number;
-  /** Consecutive failures (5xx, no response) that open the circuit. */
-  breakerFailures: number;
+  /** Share of failed calls (5xx, no response) over the window that opens the circuit (0–1, exclusive). */
+  breakerThreshold: number;
+  /** The sliding window the share is measured over. */
+  breakerWindowMs: number;
+  /** Calls the window must hold before the share counts: a few failures alone never open it. */
+  breakerMinCalls: number;
   /** How long an open circuit fails fast before one probe is let through. */
   breakerHalfOpenAfterMs: number;
 }
@@ -53,7 +57,9 @@ export const DEFAULT_TRANSPORT_SETTINGS: Omit<TransportSettings, 'url' | 'maxInF
   retryMaxDelayMs: 2_000,
   retryBudgetRatio: 0.2,
   retryBudgetMinPerSecond: 5,
-  breakerFailures: 5,
+  breakerThreshold: 0.5,
+  breakerWindowMs: 10_000,
+  breakerMinCalls: 10,
   breakerHalfOpenAfterMs: 5_000,
 };
 
@@ -128,9 +134,19 @@ export class UpstreamTransport {
     });
     // Only the upstream's own trouble counts against it: 5xx and no response at all. A 4xx
     // is a valid answer, and an aborted call is our deadline, not the upstream's fault.
+    // It opens on the share of failures over a window, not on a run of consecutive ones: at
+    // hundreds of calls a second, five failures in a row happen by chance at a 20 % error
+    // rate, and opening then would turn a partial outage into a total one.
     this.breaker = circuitBreaker(
       handleWhen((error) => !isAbort(error)).orWhenResult((r) => (r as UpstreamResponse).status >= 500),
-      { halfOpenAfter: settings.breakerHalfOpenAfterMs, breaker: new ConsecutiveBreaker(settings.breakerFailures) },
+      {
+        halfOpenAfter: settings.breakerHalfOpenAfterMs,
+        breaker: new SamplingBreaker({
+          threshold: settings.breakerThreshold,
+          duration: settings.breakerWindowMs,
+          minimumRps: settings.breakerMinCalls / (settings.breakerWindowMs / 1000),
+        }),
+      },
     );
     this.breaker.onStateChange((state) => this.observer.onBreakerStateChange?.({ upstream, state: breakerStateName(state) }));
     this.budget = new RetryBudget(settings.retryBudgetRatio, settings.retryBudgetMinPerSecond);

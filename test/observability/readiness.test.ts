@@ -19,7 +19,7 @@ describe('/readyz with real breakers', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
-      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '3', UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: String(HALF_OPEN_AFTER_MS), CACHE_ENABLED: 'false' },
+      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_MIN_CALLS: '3', UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: String(HALF_OPEN_AFTER_MS), CACHE_ENABLED: 'false' },
     });
   });
   afterAll(() => stack.close());

@@ -13,7 +13,7 @@ beforeAll(async () => {
       UPSTREAM_RETRY_BASE_DELAY_MS: '10',
       UPSTREAM_RETRY_MAX_DELAY_MS: '1500',
       // Keep the breaker out of the way: these tests are about single faults.
-      UPSTREAM_BREAKER_FAILURES: '1000',
+      UPSTREAM_BREAKER_MIN_CALLS: '100000',
     },
   });
 });

@@ -28,7 +28,7 @@ describe('retry budget', () => {
         UPSTREAM_RETRY_BASE_DELAY_MS: '1',
         UPSTREAM_RETRY_BUDGET_RATIO: '0.2',
         UPSTREAM_RETRY_BUDGET_MIN_PER_SECOND: '0',
-        UPSTREAM_BREAKER_FAILURES: '1000',
+        UPSTREAM_BREAKER_MIN_CALLS: '100000',
       },
     });
     try {
@@ -47,9 +47,9 @@ describe('retry budget', () => {
 });
 
 describe('circuit breaker', () => {
-  it('opens after consecutive failures, fails fast, probes half-open and recovers', async () => {
+  it('opens when most calls fail, fails fast, probes half-open and recovers', async () => {
     const stack = await startStack({
-      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_FAILURES: '3', UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: '300' },
+      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_MIN_CALLS: '3', UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: '300' },
     });
     try {
       const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
@@ -78,8 +78,24 @@ describe('circuit breaker', () => {
     }
   });
 
+  it('stays closed under a partial outage: 20 % failures is not most', async () => {
+    const stack = await startStack({ env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_MIN_CALLS: '10' } });
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { status: 503, probability: 0.2 });
+      const ids = companyIds(stack, 100).map((id) => encodeId('Company', id));
+      const res = await stack.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+      const failed = codes(res).length;
+      expect(failed).toBeGreaterThan(5);
+      expect(failed).toBeLessThan(40);
+      expect(stack.gateway.upstreams.iqmetrix.breakerState).toBe('closed');
+      expect(stack.upstreamRequests()[COMPANY]).toBe(100);
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('does not count 404s as failures', async () => {
-    const stack = await startStack({ env: { UPSTREAM_BREAKER_FAILURES: '2' } });
+    const stack = await startStack({ env: { UPSTREAM_BREAKER_MIN_CALLS: '2' } });
     try {
       for (let i = 0; i < 4; i++) expect(codes(await stack.query(`{ company(id: ${stack.sims.dataset.fixtures.unknownCompanyId}) { name } }`))).toEqual(['NOT_FOUND']);
       expect(stack.gateway.upstreams.iqmetrix.breakerState).toBe('closed');
@@ -113,7 +129,7 @@ describe('in-flight cap', () => {
 
 describe('the operation deadline and the breaker', () => {
   it('deadline aborts are not upstream failures: they never open the circuit', async () => {
-    const stack = await startStack({ env: { OPERATION_TIMEOUT_MS: '150', UPSTREAM_BREAKER_FAILURES: '3', UPSTREAM_MAX_RETRIES: '0' } });
+    const stack = await startStack({ env: { OPERATION_TIMEOUT_MS: '150', UPSTREAM_BREAKER_MIN_CALLS: '3', UPSTREAM_MAX_RETRIES: '0' } });
     try {
       stack.sims.iqmetrix.faults.set(COMPANY, { hang: true });
       for (let i = 0; i < 5; i++) {
