@@ -5,6 +5,7 @@ import { DEFAULT_TRANSPORT_SETTINGS, type TransportSettings } from './http/trans
 import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/limits/settings.js';
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
 import { INSPECTORIO_MAX_IN_FLIGHT } from './upstreams/inspectorio/paths.js';
+import { LOG_LEVELS } from './logger.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing.js';
 
 export interface UpstreamEndpoint {
@@ -244,6 +245,7 @@ export function loadConfig(env: Env = process.env): Config {
   const observability = readObservability(read);
 
   const cache = readCache(read);
+  read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return { cache, maxInFlight: { iqmetrix: iqMaxInFlight, inspectorio: inspMaxInFlight }, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, ...observability };

@@ -33,8 +33,12 @@ export const REDACTED_PATHS = [
  * would be written.
  */
 export function createLogger(destination?: DestinationStream, level = process.env.LOG_LEVEL ?? (process.env.JEST_WORKER_ID ? 'silent' : 'info')): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  // An unknown level is reported by loadConfig, naming the variable; pino would throw here,
+  // at import, before that message could be given.
+  return pino({ level: LOG_LEVELS.includes(level) ? level : 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
+
+export const LOG_LEVELS: readonly string[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** One structured logger for the process. */
 export const logger = createLogger();

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
     [{ AUTH_MODE: 'magic' }, /AUTH_MODE must be one of service, passthrough/],
     [{ UPSTREAM_RETRY_BUDGET_RATIO: 'lots' }, /UPSTREAM_RETRY_BUDGET_RATIO must be a number/],
     [{ LANDING_PAGE: 'maybe' }, /LANDING_PAGE must be true or false/],
+    [{ LOG_LEVEL: 'verbose' }, /LOG_LEVEL must be one of trace, debug, info/],
   ])('rejects %j, naming the variable', (env, message) => {
     expect(configProblems(env as Record<string, string>).join('\n')).toMatch(message);
   });

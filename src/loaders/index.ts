@@ -29,6 +29,9 @@ export interface Loaders {
   knownPartnerTotal(partnerId: number): number | undefined;
 }
 
+/** How far a list without a count is walked to learn its length, in pages of 100. */
+const MAX_COUNTING_PAGES = 50;
+
 /** For endpoints with no batch form: one call per distinct key, failures kept per key. */
 function eachKey<K, V>(load: (key: K) => Promise<V>): DataLoader.BatchLoadFn<K, V> {
   return (keys) => Promise.all(keys.map((key) => load(key).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
@@ -76,14 +79,17 @@ export function createLoaders(iqmetrix: IqmetrixClient, inspectorio: Inspectorio
       // `$top=0` answers the count alone: the cheapest way to learn it.
       const probe = await partnerRelationshipPage.load({ partnerId, skip: 0, top: 0 });
       if (probe.totalKnown) return probe.total;
-      // An upstream that gives no count (the old bare-array answer): walk to the end.
-      for (let skip = 0; ; skip += IQMETRIX_MAX_TOP) {
+      // An upstream that gives no count (the old bare-array answer): walk to the end, up to a
+      // bound (an upstream that ignored $skip would otherwise be walked until the deadline).
+      let skip = 0;
+      for (; skip < MAX_COUNTING_PAGES * IQMETRIX_MAX_TOP; skip += IQMETRIX_MAX_TOP) {
         const page = await partnerRelationshipPage.load({ partnerId, skip, top: IQMETRIX_MAX_TOP });
         if (page.items.length < IQMETRIX_MAX_TOP) {
           partnerTotals.set(partnerId, skip + page.items.length);
           return skip + page.items.length;
         }
       }
+      return skip;
     },
     knownPartnerTotal: (partnerId) => partnerTotals.get(partnerId),
   };

@@ -3,7 +3,7 @@ import { badUserInput, notFound } from '../errors.js';
 import type { GatewayContext } from '../graph/context.js';
 import { decodeId, type NodeTypeName } from '../graph/ids.js';
 import type { CompanyModel, OrganizationRelationshipModel, PartnerModel, PartnerRelationshipModel } from '../graph/models.js';
-import type { Organization } from '../domain/types.js';
+import type { Organization, PartnerCompanyRelationship } from '../domain/types.js';
 import { loadCompany } from './company.js';
 import { loadPartner } from './partner.js';
 import { IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/paths.js';
@@ -50,21 +50,36 @@ export async function resolveNode(id: string, context: GatewayContext, info: Gra
 
 /** The longest partner list `node(id)` searches, in pages of 100. */
 const MAX_SEARCH_PAGES = 20;
+/** Pages fetched at once after the first, while searching. */
+const SEARCH_BATCH = 4;
 
 /**
  * No endpoint returns one partner relationship, so `node(id)` reads the partner's list in
- * pages of 100: the first page tells the length, the rest are fetched at once. The pages go
- * through the page loader, so `nodes` over many relationships of one partner reads each
- * page once, however many ids point into it.
+ * pages of 100, stopping at the page that holds it: the first page alone, then a few pages
+ * at a time. The pages go through the page loader, so `nodes` over many relationships of one
+ * partner reads each page once, however many ids point into it.
  */
 async function findPartnerRelationship([partnerId, relationshipId, companyId]: [number, number, number], { loaders }: GatewayContext): Promise<PartnerRelationshipModel> {
-  const page = (skip: number) => loaders.partnerRelationshipPage.load({ partnerId, skip, top: IQMETRIX_MAX_TOP });
+  const page = (index: number) => loaders.partnerRelationshipPage.load({ partnerId, skip: index * IQMETRIX_MAX_TOP, top: IQMETRIX_MAX_TOP });
+  const matches = (item: PartnerCompanyRelationship) => item.relationshipId === relationshipId && item.companyId === companyId;
   const first = await page(0);
-  const pageCount = Math.min(Math.ceil(first.total / IQMETRIX_MAX_TOP), MAX_SEARCH_PAGES);
-  const rest = await Promise.all(Array.from({ length: Math.max(0, pageCount - 1) }, (_, i) => page((i + 1) * IQMETRIX_MAX_TOP)));
-  for (const { items } of [first, ...rest]) {
-    const found = items.find((item) => item.relationshipId === relationshipId && item.companyId === companyId);
-    if (found) return { ...found, partnerId };
+  const found = first.items.find(matches);
+  if (found) return { ...found, partnerId };
+  // Without a count (the old bare-array answer) the list goes on while pages come back full.
+  let more = first.items.length === IQMETRIX_MAX_TOP;
+  for (let next = 1; more && next < MAX_SEARCH_PAGES; next += SEARCH_BATCH) {
+    const indexes = Array.from({ length: Math.min(SEARCH_BATCH, MAX_SEARCH_PAGES - next) }, (_, i) => next + i).filter(
+      (index) => !first.totalKnown || index * IQMETRIX_MAX_TOP < first.total,
+    );
+    const pages = await Promise.all(indexes.map(page));
+    for (const { items } of pages) {
+      const hit = items.find(matches);
+      if (hit) return { ...hit, partnerId };
+    }
+    more = pages.length === indexes.length && pages.length > 0 && pages.every((p) => p.items.length === IQMETRIX_MAX_TOP);
+  }
+  if (more) {
+    throw notFound(`Relationship ${relationshipId} is not among the first ${MAX_SEARCH_PAGES * IQMETRIX_MAX_TOP} of partner ${partnerId}'s relationships, as far as this server searches.`);
   }
   throw notFound(`Partner ${partnerId} has no relationship ${relationshipId} with company ${companyId}.`);
 }

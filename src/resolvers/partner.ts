@@ -53,7 +53,10 @@ export const Partner: PartnerResolvers = {
     let { start, end } = plan;
     const load = () => loaders.partnerRelationshipPage.load({ partnerId, skip: start, top: end - start });
     let page = await load();
-    const total = page.totalKnown ? page.total : (loaders.knownPartnerTotal(partnerId) ?? page.total);
+    let total = page.totalKnown ? page.total : (loaders.knownPartnerTotal(partnerId) ?? page.total);
+    // Without a count, an empty page says nothing about the length (it may be `first: 0`, or a
+    // cursor past the end): only walking the list tells it.
+    if (!page.totalKnown && page.items.length === 0 && total <= start) total = await loaders.partnerTotal(partnerId);
     // `last` before a cursor past the end of the list (the list shrank since the cursor was
     // issued): the window counts back from the real end, which only the first answer told.
     if (args.last != null && end > total) {

@@ -1,4 +1,5 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { GraphQLIncludeDirective, GraphQLSkipDirective, Kind, type FieldNode, type GraphQLResolveInfo, type SelectionNode, type SelectionSetNode } from 'graphql';
+import { getDirectiveValues } from 'graphql/execution/values.js';
 
 /**
  * The first field called `name` that the current field's selection asks for, looking through
@@ -15,6 +16,7 @@ export function selectedField(info: GraphQLResolveInfo, name: string): FieldNode
 
 function findField(selectionSet: SelectionSetNode | undefined, name: string, info: GraphQLResolveInfo): FieldNode | undefined {
   for (const selection of selectionSet?.selections ?? []) {
+    if (!included(selection, info)) continue;
     if (selection.kind === Kind.FIELD && selection.name.value === name) return selection;
     const nested =
       selection.kind === Kind.INLINE_FRAGMENT
@@ -26,4 +28,10 @@ function findField(selectionSet: SelectionSetNode | undefined, name: string, inf
     if (found) return found;
   }
   return undefined;
+}
+
+/** `@skip`/`@include`, as execution will apply them: a field left out must not be prepared for. */
+function included(selection: SelectionNode, info: GraphQLResolveInfo): boolean {
+  if (getDirectiveValues(GraphQLSkipDirective, selection, info.variableValues)?.if === true) return false;
+  return getDirectiveValues(GraphQLIncludeDirective, selection, info.variableValues)?.if !== false;
 }

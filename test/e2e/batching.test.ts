@@ -127,4 +127,12 @@ describe('critical path', () => {
       stack.sims.iqmetrix.faults.clear();
     }
   });
+
+  it('does not start the organization lookup for a field that @skip or @include leaves out', async () => {
+    const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
+    stack.resetCounts();
+    const res = await stack.query(`query($no: Boolean!) { company(id: ${id}) { name organization @include(if: $no) { name } } }`, { no: false });
+    expect(res.body).toEqual({ data: { company: { name: expect.any(String) } } });
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 1 });
+  });
 });

@@ -156,4 +156,27 @@ describe('an upstream answering the old bare array (no count)', () => {
     expect(last.body.data.partner.companyRelationships.edges.map((e: any) => e.node.relationshipId)).toEqual(expected.slice(-3));
     expect(last.body.data.partner.companyRelationships.totalCount).toBe(expected.length);
   });
+
+  it('knows the length even when a page comes back empty: first: 0, or cursors past the end', async () => {
+    const partnerId = bare.sims.dataset.fixtures.bigPartnerId;
+    const expected = bare.sims.dataset.partners.get(partnerId)!.map((r) => r.RelationshipId);
+    const cursor = (offset: number) => Buffer.from(`c1|p${partnerId}|${offset}`).toString('base64url');
+    const none = await bare.query(PAGE, { id: partnerId, first: 0 });
+    expect(none.body.data.partner.companyRelationships).toMatchObject({ totalCount: 240, pageInfo: { hasNextPage: true } });
+    const past = await bare.query(PAGE, { id: partnerId, first: 5, after: cursor(600) });
+    expect(past.body.data.partner.companyRelationships).toMatchObject({ totalCount: 240, edges: [], pageInfo: { hasNextPage: false } });
+    const back = await bare.query(PAGE, { id: partnerId, last: 3, before: cursor(500) });
+    expect(back.body.data.partner.companyRelationships.edges.map((e: any) => e.node.relationshipId)).toEqual(expected.slice(-3));
+    expect(back.body.data.partner.companyRelationships.totalCount).toBe(240);
+  });
+
+  it('finds a relationship by id past the first pages', async () => {
+    const { encodeId } = await import('../../src/graph/ids.js');
+    const partnerId = bare.sims.dataset.fixtures.bigPartnerId;
+    const target = bare.sims.dataset.partners.get(partnerId)![230]!;
+    const res = await bare.query(`query($id: ID!) { node(id: $id) { ... on PartnerRelationship { relationshipId } } }`, {
+      id: encodeId('PartnerRelationship', partnerId, target.RelationshipId, target.CompanyId),
+    });
+    expect(res.body).toEqual({ data: { node: { relationshipId: target.RelationshipId } } });
+  });
 });

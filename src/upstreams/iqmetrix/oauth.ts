@@ -116,7 +116,7 @@ export class IqmetrixOAuth implements CredentialSource {
  */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
-  const deadline = () => new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'iqmetrix token endpoint did not answer before the operation deadline');
+  const deadline = () => new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'the iqmetrix token was not ready before this operation ended (deadline reached or client gone)');
   if (signal.aborted) return Promise.reject(deadline());
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(deadline());
