@@ -268,6 +268,23 @@ function capRps(perOp: Record<string, number>): number {
   return best;
 }
 
+/** What a run reports before anything is measured: the query, its setting and its expectations. */
+function runHeader(query: BenchQuery, connections: number, cache: CacheMode): RunResult {
+  const e = query.expectation;
+  return {
+    query: query.name,
+    title: query.title,
+    connections,
+    cache,
+    latencyMs,
+    warmup: { requests: 0, failures: [] },
+    expectation: e,
+    minimumTotal: sum(e.minimum),
+    idealMs: e.idealRounds * latencyMs,
+    floorMs: e.floorRounds * latencyMs,
+  };
+}
+
 async function measure(
   query: BenchQuery,
   operations: Operation[],
@@ -277,21 +294,7 @@ async function measure(
   sims: Simulators,
   single: Record<string, number>,
 ): Promise<RunResult> {
-  const e = query.expectation;
-  const minimumTotal = sum(e.minimum);
-  const result: RunResult = {
-    query: query.name,
-    title: query.title,
-    connections,
-    cache,
-    latencyMs,
-    warmup: { requests: 0, failures: [] },
-    upstreamSingleOp: single,
-    expectation: e,
-    minimumTotal,
-    idealMs: e.idealRounds * latencyMs,
-    floorMs: e.floorRounds * latencyMs,
-  };
+  const result: RunResult = { ...runHeader(query, connections, cache), upstreamSingleOp: single };
   const warmupCount = warmupOverride ?? Math.max(50, 10 * connections);
   const label = `${query.name} @ ${connections}, cache ${cache}`;
   log(`${label}: warm-up, ${warmupCount} checked requests`);
@@ -332,7 +335,7 @@ async function measure(
   const l = load.latencyMs;
   log(
     `${label}: ${load.rps.toFixed(0)} rps, p50 ${l.p50.toFixed(1)} p95 ${l.p95.toFixed(1)} p99 ${l.p99.toFixed(1)} ms, ` +
-      `${result.upstreamPerOpTotal.toFixed(2)} upstream/op (min ${minimumTotal}), errors ${errorCount(load)}`,
+      `${result.upstreamPerOpTotal.toFixed(2)} upstream/op (min ${result.minimumTotal}), errors ${errorCount(load)}`,
   );
   return result;
 }
@@ -360,19 +363,7 @@ async function benchRuns(gateway: Gateway, sims: Simulators, cache: CacheMode): 
         if (abort.signal.aborted) throw error;
         const message = error instanceof Error ? error.message : String(error);
         log(`${query.name} @ ${connections}: failed: ${message}`);
-        runs.push({
-          query: query.name,
-          title: query.title,
-          connections,
-          cache,
-          latencyMs,
-          warmup: { requests: 0, failures: [] },
-          expectation: query.expectation,
-          minimumTotal: sum(query.expectation.minimum),
-          idealMs: query.expectation.idealRounds * latencyMs,
-          floorMs: query.expectation.floorRounds * latencyMs,
-          error: message,
-        });
+        runs.push({ ...runHeader(query, connections, cache), error: message });
       }
     }
   }
