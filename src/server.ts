@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,9 +13,9 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { explorer } from './explorer.js';
+import { createOperationContext } from './graph/create-context.js';
 import { formatError } from './graph/format-error.js';
 import type { GatewayContext } from './graph/context.js';
-import { createLoaders } from './loaders/index.js';
 import { logger } from './logger.js';
 import { Observability } from './observability/index.js';
 import { corsOptions, limitsPlugin, requestBodyErrors } from './plugins/limits/index.js';
@@ -113,31 +111,7 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
     express.json({ limit: config.limits.maxBodyBytes }),
     ...observability.graphqlMiddleware,
     expressMiddleware(apollo, {
-      context: async ({ req, res }) => {
-        const requestId = (typeof req.headers['x-request-id'] === 'string' && req.headers['x-request-id'].slice(0, 100)) || randomUUID();
-        res.setHeader('x-request-id', requestId);
-        const upstreamCalls = new Map<string, number>();
-        // Upstream work stops at the deadline, or when the client goes away before its answer.
-        const clientGone = new AbortController();
-        res.once('close', () => {
-          if (!res.writableFinished) clientGone.abort();
-        });
-        const signal = AbortSignal.any([AbortSignal.timeout(config.operationTimeoutMs), clientGone.signal]);
-        // Every upstream call in flight listens on it: a wide operation legitimately has many.
-        setMaxListeners(0, signal);
-        const clients = upstreams.clientsFor(
-          {
-            signal,
-            deadline: Date.now() + config.operationTimeoutMs,
-            onCall: (upstream, route) => {
-              const key = `${upstream} ${route}`;
-              upstreamCalls.set(key, (upstreamCalls.get(key) ?? 0) + 1);
-            },
-          },
-          req.headers,
-        );
-        return { requestId, upstreamCalls, loaders: createLoaders(clients.iqmetrix, clients.inspectorio) };
-      },
+      context: async ({ req, res }) => createOperationContext(upstreams, config.operationTimeoutMs, req, res),
     }),
     requestBodyErrors(config.limits.maxBodyBytes),
   );

@@ -85,6 +85,13 @@ export function planWindow(args: ConnectionArgs, scope: string, total?: number):
   return { kind: 'window', start, end };
 }
 
+/** The window over a list whose length is known: then there always is one. */
+export function windowWithin(args: ConnectionArgs, scope: string, total: number): PageWindow {
+  const plan = planWindow(args, scope, total);
+  if (plan.kind !== 'window') throw new Error('unreachable: planWindow answers a window whenever the total is given');
+  return plan;
+}
+
 export interface Edge<T> {
   cursor: string;
   node: T;
@@ -118,8 +125,6 @@ export function toConnection<T>(scope: string, items: readonly T[], start: numbe
 
 /** Pages a list held in memory whole. */
 export function sliceConnection<T>(args: ConnectionArgs, scope: string, list: readonly T[]): Connection<T> {
-  const plan = planWindow(args, scope, list.length);
-  // With the length known, planWindow always answers with a window.
-  const { start, end } = plan as PageWindow;
+  const { start, end } = windowWithin(args, scope, list.length);
   return toConnection(scope, list.slice(start, end), start, list.length);
 }

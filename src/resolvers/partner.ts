@@ -1,6 +1,6 @@
 import { getArgumentValues } from 'graphql/execution/values.js';
 import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
-import { planWindow, toConnection, type ConnectionArgs, type PageWindow } from '../graph/connection.js';
+import { planWindow, toConnection, windowWithin, type ConnectionArgs } from '../graph/connection.js';
 import type { GatewayContext } from '../graph/context.js';
 import type { PartnerModel, PartnerRelationshipModel } from '../graph/models.js';
 import { encodeId } from '../graph/ids.js';
@@ -47,10 +47,8 @@ export const Partner: PartnerResolvers = {
     const scope = cursorScope(partnerId);
     // Planned without the total even when it is known, so that the page asked for is the one
     // `loadPartner` already fetched for the existence check.
-    let plan = planWindow(args, scope);
-    if (plan.kind === 'needsTotal') plan = planWindow(args, scope, await loaders.partnerTotal(partnerId));
-    if (plan.kind !== 'window') throw new Error('unreachable: a window is always known once the total is');
-    let { start, end } = plan;
+    const plan = planWindow(args, scope);
+    let { start, end } = plan.kind === 'window' ? plan : windowWithin(args, scope, await loaders.partnerTotal(partnerId));
     const load = () => loaders.partnerRelationshipPage.load({ partnerId, skip: start, top: end - start });
     let page = await load();
     let total = page.totalKnown ? page.total : (loaders.knownPartnerTotal(partnerId) ?? page.total);
@@ -60,7 +58,7 @@ export const Partner: PartnerResolvers = {
     // `last` before a cursor past the end of the list (the list shrank since the cursor was
     // issued): the window counts back from the real end, which only the first answer told.
     if (args.last != null && end > total) {
-      ({ start, end } = planWindow(args, scope, total) as PageWindow);
+      ({ start, end } = windowWithin(args, scope, total));
       page = await load();
     }
     // Explicit fields, not a spread: this runs for every edge of every page.

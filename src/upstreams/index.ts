@@ -12,8 +12,6 @@ export type { UpstreamTargets } from '../config.js';
 export interface UpstreamClients {
   iqmetrix: IqmetrixClient;
   inspectorio: InspectorioClient;
-  /** Fingerprints of the credentials these clients use: the key space of anything cached. */
-  credentials: { iqmetrix: string; inspectorio: string };
 }
 
 export interface UpstreamsOptions {
@@ -64,7 +62,6 @@ export class Upstreams {
     return {
       iqmetrix: new IqmetrixClient(new UpstreamCaller(this.iqmetrix, iqmetrix, context, this.cache)),
       inspectorio: new InspectorioClient(new UpstreamCaller(this.inspectorio, inspectorio, context, this.cache)),
-      credentials: { iqmetrix: iqmetrix.fingerprint, inspectorio: inspectorio.fingerprint },
     };
   }
 

@@ -1,4 +1,5 @@
-import { startStack, type GraphQLResponse, type Stack } from '../helpers/stack.js';
+import { walk } from '../helpers/paging.js';
+import { startStack, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -10,6 +11,14 @@ const PAGE = `query($id: Int!, $first: Int, $after: String, $last: Int, $before:
   partner(id: $id) { companyRelationships(first: $first, after: $after, last: $last, before: $before) {
     totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { relationshipId } } } } }`;
 
+/** One page of a partner's relationships, with the relationship ids as its items. */
+async function partnerPage(variables: Record<string, unknown>, on: Stack = stack) {
+  const res = await on.query(PAGE, variables);
+  expect(res.body.errors).toBeUndefined();
+  const conn = res.body.data.partner.companyRelationships;
+  return { ...conn, items: conn.edges.map((e: any) => e.node.relationshipId as number) };
+}
+
 describe('Partner.companyRelationships paging over the 200+ list', () => {
   it('walks forward, then backward, with no gap or duplicate, one upstream request per page', async () => {
     const { dataset, iqmetrix } = stack.sims;
@@ -18,41 +27,22 @@ describe('Partner.companyRelationships paging over the 200+ list', () => {
     expect(expected.length).toBeGreaterThan(200);
 
     for (const size of [100, 37]) {
-      const forward: number[] = [];
-      let after: string | null = null;
-      let pages = 0;
       stack.resetCounts();
-      for (;;) {
-        const res: GraphQLResponse = await stack.query(PAGE, { id: partnerId, first: size, after });
-        expect(res.body.errors).toBeUndefined();
-        const conn: any = res.body.data.partner.companyRelationships;
+      const forward = await walk('forward', async (after) => {
+        const conn = await partnerPage({ id: partnerId, first: size, after });
         expect(conn.totalCount).toBe(expected.length);
         expect(conn.pageInfo.hasPreviousPage).toBe(after !== null);
-        forward.push(...conn.edges.map((e: any) => e.node.relationshipId));
-        pages++;
-        if (!conn.pageInfo.hasNextPage) break;
-        after = conn.pageInfo.endCursor;
-      }
-      expect(forward).toEqual(expected);
-      expect(iqmetrix.requests.count()).toBe(pages);
+        return conn;
+      });
+      expect(forward.items).toEqual(expected);
+      expect(iqmetrix.requests.count()).toBe(forward.pages);
     }
 
-    const backward: number[] = [];
-    let before: string | null = null;
     stack.resetCounts();
-    let pages = 0;
-    for (;;) {
-      const res: GraphQLResponse = await stack.query(PAGE, { id: partnerId, last: 50, before });
-      expect(res.body.errors).toBeUndefined();
-      const conn: any = res.body.data.partner.companyRelationships;
-      backward.unshift(...conn.edges.map((e: any) => e.node.relationshipId));
-      pages++;
-      if (!conn.pageInfo.hasPreviousPage) break;
-      before = conn.pageInfo.startCursor;
-    }
-    expect(backward).toEqual(expected);
+    const backward = await walk('backward', (before) => partnerPage({ id: partnerId, last: 50, before }));
+    expect(backward.items).toEqual(expected);
     // `last` without `before` needs the count first (one extra request); with `before`, one each.
-    expect(iqmetrix.requests.count()).toBe(pages + 1);
+    expect(iqmetrix.requests.count()).toBe(backward.pages + 1);
   });
 
   it('defaults to 20 and reports exact page info in the middle', async () => {
@@ -76,28 +66,14 @@ describe('Organization.relationships paging', () => {
       relationships(first: $first, after: $after, last: $last, before: $before) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
       nodes { target { organizationId } } } } }`;
 
-    const forward: number[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const res: GraphQLResponse = await stack.query(ORG_PAGE, { id: orgId, first: 30, after });
+    const orgPage = async (variables: Record<string, unknown>) => {
+      const res = await stack.query(ORG_PAGE, { id: orgId, ...variables });
       expect(res.body.errors).toBeUndefined();
-      const conn: any = res.body.data.organization.relationships;
-      forward.push(...conn.nodes.map((n: any) => n.target.organizationId));
-      if (!conn.pageInfo.hasNextPage) break;
-      after = conn.pageInfo.endCursor;
-    }
-    expect(forward).toEqual(expected);
-
-    const backward: number[] = [];
-    let before: string | null = null;
-    for (;;) {
-      const res: GraphQLResponse = await stack.query(ORG_PAGE, { id: orgId, last: 45, before });
-      const conn: any = res.body.data.organization.relationships;
-      backward.unshift(...conn.nodes.map((n: any) => n.target.organizationId));
-      if (!conn.pageInfo.hasPreviousPage) break;
-      before = conn.pageInfo.startCursor;
-    }
-    expect(backward).toEqual(expected);
+      const conn = res.body.data.organization.relationships;
+      return { pageInfo: conn.pageInfo, items: conn.nodes.map((n: any) => n.target.organizationId as number) };
+    };
+    expect((await walk('forward', (after) => orgPage({ first: 30, after }))).items).toEqual(expected);
+    expect((await walk('backward', (before) => orgPage({ last: 45, before }))).items).toEqual(expected);
 
     // Two pages of the same list in one operation: one upstream request for the list.
     stack.resetCounts();
@@ -139,17 +115,8 @@ describe('an upstream answering the old bare array (no count)', () => {
   it('still pages forward to the end, and counts back from it for `last`', async () => {
     const partnerId = bare.sims.dataset.fixtures.bigPartnerId;
     const expected = bare.sims.dataset.partners.get(partnerId)!.map((r) => r.RelationshipId);
-    const seen: number[] = [];
-    let after: string | null = null;
-    for (;;) {
-      const res: GraphQLResponse = await bare.query(PAGE, { id: partnerId, first: 100, after });
-      expect(res.body.errors).toBeUndefined();
-      const conn: any = res.body.data.partner.companyRelationships;
-      seen.push(...conn.edges.map((e: any) => e.node.relationshipId));
-      if (!conn.pageInfo.hasNextPage) break;
-      after = conn.pageInfo.endCursor;
-    }
-    expect(seen).toEqual(expected);
+    const forward = await walk('forward', (after) => partnerPage({ id: partnerId, first: 100, after }, bare));
+    expect(forward.items).toEqual(expected);
 
     const last = await bare.query(PAGE, { id: partnerId, last: 3 });
     expect(last.body.errors).toBeUndefined();

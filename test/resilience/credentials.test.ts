@@ -2,7 +2,6 @@ import { SIM_IQMETRIX_OAUTH } from '../../src/sim/index.js';
 import { encodeId } from '../../src/graph/ids.js';
 import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 
-const COMPANY = 'GET /Companies({id})';
 
 describe('iQmetrix OAuth password grant', () => {
   let stack: Stack;

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createLoaders } from '../loaders/index.js';
+import type { Upstreams } from '../upstreams/index.js';
+import type { GatewayContext } from './context.js';
+
+/**
+ * The state of one GraphQL operation: its request id, its deadline, clients bound to the
+ * caller's credentials and fresh loaders. Nothing here outlives the operation.
+ */
+export function createOperationContext(upstreams: Upstreams, operationTimeoutMs: number, req: IncomingMessage, res: ServerResponse): GatewayContext {
+  const given = req.headers['x-request-id'];
+  const requestId = (typeof given === 'string' && given.slice(0, 100)) || randomUUID();
+  res.setHeader('x-request-id', requestId);
+
+  // Upstream work stops at the deadline, or when the client goes away before its answer.
+  const clientGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) clientGone.abort();
+  });
+  const signal = AbortSignal.any([AbortSignal.timeout(operationTimeoutMs), clientGone.signal]);
+  // Every upstream call in flight listens on it: a wide operation legitimately has many.
+  setMaxListeners(0, signal);
+
+  const upstreamCalls = new Map<string, number>();
+  const clients = upstreams.clientsFor(
+    {
+      signal,
+      deadline: Date.now() + operationTimeoutMs,
+      onCall: (upstream, route) => {
+        const key = `${upstream} ${route}`;
+        upstreamCalls.set(key, (upstreamCalls.get(key) ?? 0) + 1);
+      },
+    },
+    req.headers,
+  );
+  return { requestId, upstreamCalls, loaders: createLoaders(clients.iqmetrix, clients.inspectorio) };
+}
