@@ -28,18 +28,53 @@ export interface FaultSpec {
   status?: number;
   /** 429 as the upstream sends it; `Retry-After` only when retryAfterSeconds is given. */
   rateLimited?: { resetSeconds?: number; retryAfterSeconds?: number };
-  /** Accept the request and never answer (until the simulator closes). */
-  hang?: boolean;
+  /**
+   * `true`: accept the request and never answer (until the simulator closes). A number: hold it that
+   * many ms, then answer normally (a hang that ends; unlike `latencyMs` it obeys `probability`).
+   */
+  hang?: boolean | number;
   /** 200 with a truncated JSON body. */
   malformed?: boolean;
   /** 200 with valid JSON of the wrong shape. */
   wrongShape?: boolean;
   /** Destroy the socket without answering. */
   reset?: boolean;
+  /**
+   * Answer as a proxy in front of the upstream would: a `text/html` error page (default status 502,
+   * an nginx-style page carrying an HTML comment with an internal address, SIM_PROXY_INTERNAL_ADDRESS).
+   * `body` replaces the page; `{{credential}}` and `{{url}}` in it become the credential and the URL
+   * the request carried, for an upstream that echoes them back.
+   */
+  html?: boolean | { status?: number; body?: string };
   /** 0..1, chance each matching request gets the fault (default 1). */
   probability?: number;
   /** Only the next N matching requests get it; then the fault is removed. */
   times?: number;
+  /**
+   * Only requests whose URL (path and query, as sent or percent-decoded) contains this text match;
+   * others are served as if this fault were not set (a `'*'` fault may still apply to them).
+   */
+  urlContains?: string;
+  /**
+   * Modifiers, applied to whatever answer the request gets (the normal one or a fault's):
+   * rewrite fields of a JSON body (see FieldRewrite), prefix the body with a UTF-8 byte-order mark,
+   * add or replace response headers (names case-insensitive; Content-Length is always recomputed).
+   */
+  rewrite?: FieldRewrite | FieldRewrite[];
+  bom?: boolean;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One change to a JSON body. `path` is dot-separated; each segment is an object key, an array index,
+ * `*` (every element or value), or `key=value` (the array elements whose `key` equals `value`, compared
+ * as text). Examples: `items.3.CompanyId`, `data.*.target.type`, `data.id=6001.type`. Sets `value`
+ * where the path leads, or deletes the field with `remove: true`; a path that leads nowhere changes nothing.
+ */
+export interface FieldRewrite {
+  path: string;
+  value?: unknown;
+  remove?: boolean;
 }
 
 export interface FaultController {
@@ -48,8 +83,11 @@ export interface FaultController {
 }
 
 /** The one thing a fault makes a request do besides waiting; when a spec sets several, the first listed wins. */
-export type FaultAction = 'reset' | 'hang' | 'rateLimited' | 'status' | 'malformed' | 'wrongShape';
-const ACTION_PRECEDENCE: readonly FaultAction[] = ['reset', 'hang', 'rateLimited', 'status', 'malformed', 'wrongShape'];
+export type FaultAction = 'reset' | 'hang' | 'rateLimited' | 'status' | 'html' | 'malformed' | 'wrongShape';
+const ACTION_PRECEDENCE: readonly FaultAction[] = ['reset', 'hang', 'rateLimited', 'status', 'html', 'malformed', 'wrongShape'];
+
+/** The internal address the default proxy error page (`html` fault) leaks in an HTML comment. */
+export const SIM_PROXY_INTERNAL_ADDRESS = '10.20.30.40:8443';
 
 export interface FaultDecision {
   delayMs: number;
@@ -147,9 +185,17 @@ export class FaultControllerImpl implements FaultController {
     else this.faults.delete(route);
   }
 
-  /** Decides, at arrival, what happens to one request of `route`; consumes one of `times` when the fault fires. */
-  take(route: string): FaultDecision {
-    const key = this.faults.has(route) ? route : this.faults.has('*') ? '*' : undefined;
+  /**
+   * Decides, at arrival, what happens to one request of `route` at `url` (path and query as received);
+   * consumes one of `times` when the fault fires. The route's own fault wins over `'*'`, unless its
+   * `urlContains` leaves this URL out.
+   */
+  take(route: string, url: string): FaultDecision {
+    const applies = (key: string) => {
+      const text = this.faults.get(key)?.spec.urlContains;
+      return this.faults.has(key) && (text === undefined || urlContains(url, text));
+    };
+    const key = applies(route) ? route : applies('*') ? '*' : undefined;
     if (key === undefined) return { delayMs: 0 };
     const active = this.faults.get(key)!;
     const { spec } = active;
@@ -168,6 +214,7 @@ function validateSpec(spec: FaultSpec): void {
     }
   };
   nonNegative('latencyMs', spec.latencyMs);
+  if (typeof spec.hang !== 'boolean') nonNegative('hang', spec.hang);
   nonNegative('jitterMs', spec.jitterMs);
   nonNegative('rateLimited.resetSeconds', spec.rateLimited?.resetSeconds);
   nonNegative('rateLimited.retryAfterSeconds', spec.rateLimited?.retryAfterSeconds);
@@ -180,4 +227,93 @@ function validateSpec(spec: FaultSpec): void {
   if (spec.times !== undefined && (!Number.isInteger(spec.times) || spec.times < 0)) {
     throw new RangeError('times must be a non-negative integer');
   }
+  if (spec.html !== undefined && typeof spec.html !== 'boolean') {
+    if (typeof spec.html !== 'object' || spec.html === null) throw new TypeError('html must be a boolean or {status?, body?}');
+    const { status, body } = spec.html;
+    if (status !== undefined && (!Number.isInteger(status) || status < 200 || status > 599)) throw new RangeError('html.status must be an integer in 200..599');
+    if (body !== undefined && typeof body !== 'string') throw new TypeError('html.body must be a string');
+  }
+  if (spec.urlContains !== undefined && (typeof spec.urlContains !== 'string' || spec.urlContains === '')) {
+    throw new TypeError('urlContains must be a non-empty string');
+  }
+  if (spec.bom !== undefined && typeof spec.bom !== 'boolean') throw new TypeError('bom must be a boolean');
+  if (spec.headers !== undefined) {
+    if (typeof spec.headers !== 'object' || spec.headers === null || Array.isArray(spec.headers)) throw new TypeError('headers must be an object of strings');
+    for (const [name, value] of Object.entries(spec.headers)) {
+      // The same token rule Node applies when it writes the header, checked here so a bad name fails at set().
+      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new TypeError(`header name ${JSON.stringify(name)} is not a valid token`);
+      if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw new TypeError(`header ${name} must be a string without line breaks`);
+      if (name.toLowerCase() === 'content-length' || name.toLowerCase() === 'transfer-encoding') {
+        throw new TypeError(`header ${name} is computed by the simulator and cannot be set`);
+      }
+    }
+  }
+  for (const rewrite of rewritesOf(spec)) {
+    if (typeof rewrite !== 'object' || rewrite === null || typeof rewrite.path !== 'string' || rewrite.path === '') {
+      throw new TypeError('each rewrite must be {path: string, value?: unknown, remove?: boolean}');
+    }
+    if (rewrite.remove !== undefined && typeof rewrite.remove !== 'boolean') throw new TypeError('rewrite.remove must be a boolean');
+    if (!rewrite.remove && !('value' in rewrite)) throw new TypeError(`rewrite of ${rewrite.path} needs a value or remove: true`);
+  }
+}
+
+/** The rewrites of a spec as a list (it takes one or several). */
+export function rewritesOf(spec: FaultSpec): FieldRewrite[] {
+  if (spec.rewrite === undefined) return [];
+  return Array.isArray(spec.rewrite) ? spec.rewrite : [spec.rewrite];
+}
+
+function urlContains(url: string, text: string): boolean {
+  if (url.includes(text)) return true;
+  try {
+    return decodeURIComponent(url).includes(text);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Applies rewrites to a parsed JSON value in place (see FieldRewrite for the path syntax).
+ * Returns how many places changed.
+ */
+export function applyRewrites(root: unknown, rewrites: readonly FieldRewrite[]): number {
+  let changed = 0;
+  for (const rewrite of rewrites) {
+    const segments = rewrite.path.split('.');
+    const last = segments.pop()!;
+    let parents: unknown[] = [root];
+    for (const segment of segments) parents = parents.flatMap((node) => select(node, segment));
+    for (const parent of parents) {
+      if (typeof parent !== 'object' || parent === null) continue;
+      const keys = last === '*' ? Object.keys(parent) : Array.isArray(parent) && !/^\d+$/.test(last) ? [] : [last];
+      // Back to front, so that removing an array element does not shift the ones still to visit.
+      for (const key of Array.isArray(parent) ? keys.reverse() : keys) {
+        if (Array.isArray(parent) && Number(key) >= parent.length) continue;
+        const record = parent as Record<string, unknown>;
+        if (rewrite.remove) {
+          if (!(key in record)) continue;
+          if (Array.isArray(parent)) parent.splice(Number(key), 1);
+          else delete record[key];
+        } else {
+          // A copy, so that two places never share one object the next rewrite could change through both.
+          record[key] = structuredClone(rewrite.value);
+        }
+        changed++;
+      }
+    }
+  }
+  return changed;
+}
+
+function select(node: unknown, segment: string): unknown[] {
+  if (typeof node !== 'object' || node === null) return [];
+  if (segment === '*') return Object.values(node);
+  const eq = segment.indexOf('=');
+  if (eq > 0 && Array.isArray(node)) {
+    const key = segment.slice(0, eq);
+    const value = segment.slice(eq + 1);
+    return node.filter((item) => typeof item === 'object' && item !== null && key in item && String((item as Record<string, unknown>)[key]) === value);
+  }
+  if (Array.isArray(node)) return /^\d+$/.test(segment) && Number(segment) < node.length ? [node[Number(segment)]] : [];
+  return segment in node ? [(node as Record<string, unknown>)[segment]] : [];
 }

@@ -1,8 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { STATUS_CODES } from 'node:http';
 import {
+  applyRewrites,
   FaultControllerImpl,
   RequestLogImpl,
+  rewritesOf,
+  SIM_PROXY_INTERNAL_ADDRESS,
   UNMATCHED_ROUTE,
   type FaultAction,
   type FaultController,
@@ -34,8 +38,8 @@ export interface SimServerConfig {
   routes: readonly string[];
   match(method: string, pathname: string): RouteMatch | undefined;
   credentialOf(req: IncomingMessage): string | undefined;
-  /** Answers a fired fault other than hang/reset, in the upstream's format. */
-  answerFault(ctx: SimContext, spec: FaultSpec, action: Exclude<FaultAction, 'hang' | 'reset'>): void;
+  /** Answers a fired fault other than hang/reset/html, in the upstream's format. */
+  answerFault(ctx: SimContext, spec: FaultSpec, action: Exclude<FaultAction, 'hang' | 'reset' | 'html'>): void;
   serve(ctx: SimContext): Promise<void> | void;
   /** A bug in the simulator itself: answered as a 500 in the upstream's format. */
   internalError(res: ServerResponse, message: string): void;
@@ -61,15 +65,65 @@ export function sendText(res: ServerResponse, status: number, text: string, head
   sendRaw(res, status, TEXT_TYPE, text, headers);
 }
 
-/** Sends a body verbatim (used for deliberately malformed JSON too). */
+/** The modifiers of a fired fault (rewrite, bom, headers), kept per response until it is sent. */
+const modifiers = new WeakMap<ServerResponse, FaultSpec>();
+
+/**
+ * Sends a body verbatim (used for deliberately malformed JSON too). Every answer of a simulator goes
+ * through here, so a fired fault's modifiers apply to the normal answer and to fault answers alike.
+ */
 export function sendRaw(res: ServerResponse, status: number, contentType: string, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return;
   const noBody = status === 204 || status === 304;
-  res.writeHead(status, {
-    ...headers,
-    ...(noBody ? {} : { 'Content-Type': contentType, 'Content-Length': String(Buffer.byteLength(body)) }),
-  });
+  const spec = modifiers.get(res);
+  const rewrites = spec ? rewritesOf(spec) : [];
+  if (!noBody && rewrites.length > 0 && /\bjson\b/i.test(contentType)) body = rewriteJson(body, rewrites);
+  if (!noBody && spec?.bom) body = `\uFEFF${body}`;
+  const merged = new Map<string, [string, string]>();
+  const put = (extra: Record<string, string>) => {
+    for (const [name, value] of Object.entries(extra)) merged.set(name.toLowerCase(), [name, value]);
+  };
+  put(headers);
+  if (!noBody) put({ 'Content-Type': contentType });
+  // A fault's headers win over the simulator's own, Content-Type included; the length is always the real one.
+  put(spec?.headers ?? {});
+  if (!noBody) put({ 'Content-Length': String(Buffer.byteLength(body)) });
+  res.writeHead(status, Object.fromEntries([...merged.values()]));
   res.end(noBody ? undefined : body);
+}
+
+function rewriteJson(body: string, rewrites: Parameters<typeof applyRewrites>[1]): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // A deliberately malformed body stays malformed.
+    return body;
+  }
+  return applyRewrites(parsed, rewrites) > 0 ? JSON.stringify(parsed) : body;
+}
+
+/** The page a reverse proxy in front of an upstream answers with when the upstream behind it fails. */
+function proxyErrorPage(status: number): string {
+  const title = `${status} ${STATUS_CODES[status] ?? 'Error'}`;
+  return [
+    '<html>',
+    `<head><title>${title}</title></head>`,
+    '<body>',
+    `<center><h1>${title}</h1></center>`,
+    '<hr><center>nginx</center>',
+    `<!-- upstream ${SIM_PROXY_INTERNAL_ADDRESS} (em-backend-02.internal) did not answer -->`,
+    '</body>',
+    '</html>',
+    '',
+  ].join('\r\n');
+}
+
+function sendHtmlFault(ctx: SimContext, html: NonNullable<FaultSpec['html']>): void {
+  const options = typeof html === 'object' ? html : {};
+  const status = options.status ?? 502;
+  const page = (options.body ?? proxyErrorPage(status)).replaceAll('{{credential}}', ctx.credential ?? '').replaceAll('{{url}}', ctx.req.url ?? '');
+  sendRaw(ctx.res, status, 'text/html; charset=utf-8', page);
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
@@ -164,16 +218,27 @@ export async function startSimServer(config: SimServerConfig): Promise<SimServer
     const finish = log.begin(match?.name ?? UNMATCHED_ROUTE, rawUrl, credential);
     res.once('close', () => finish(res.writableFinished ? res.statusCode : 0));
 
-    const decision = match ? faults.take(match.name) : { delayMs: 0 };
+    const decision = match ? faults.take(match.name, rawUrl) : { delayMs: 0 };
+    if (decision.fired) modifiers.set(res, decision.fired.spec);
     const delay = config.latencyMs + decision.delayMs;
     if (delay > 0 && !(await sleep(delay))) return;
     if (res.destroyed) return;
 
     const ctx: SimContext = { req, res, url, pathname, match, credential };
     const action = decision.fired?.action;
-    if (action === 'hang') return;
+    if (action === 'hang') {
+      const hold = decision.fired!.spec.hang;
+      if (typeof hold !== 'number') return;
+      if (!(await sleep(hold)) || res.destroyed) return;
+      await config.serve(ctx);
+      return;
+    }
     if (action === 'reset') {
       req.socket.resetAndDestroy();
+      return;
+    }
+    if (action === 'html') {
+      sendHtmlFault(ctx, decision.fired!.spec.html!);
       return;
     }
     if (decision.fired && action !== undefined) {

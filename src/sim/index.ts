@@ -4,7 +4,15 @@ import { startIqmetrixSim, type IqmetrixSim, type IqmetrixSimOptions } from './i
 
 export { createDataset, ALL_PERMISSIONS, DEFAULT_SEED, type SimDataset, type SimFixtures } from './dataset.js';
 export { createRng, mulberry32, type Rng } from './random.js';
-export { UNMATCHED_ROUTE, type FaultController, type FaultSpec, type RequestLog, type RequestLogEntry } from './control.js';
+export {
+  SIM_PROXY_INTERNAL_ADDRESS,
+  UNMATCHED_ROUTE,
+  type FaultController,
+  type FaultSpec,
+  type FieldRewrite,
+  type RequestLog,
+  type RequestLogEntry,
+} from './control.js';
 export {
   SIM_IQMETRIX_OAUTH,
   SIM_IQMETRIX_TOKEN,
