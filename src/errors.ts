@@ -9,6 +9,22 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
   UPSTREAM_RATE_LIMITED: 'UPSTREAM_RATE_LIMITED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  // Whole requests refused at the edge, before any resolver runs (src/edge, src/plugins/limits).
+  // Each comes with the HTTP status named here.
+  /** 400: the operation nests deeper than MAX_DEPTH. */
+  DEPTH_LIMIT_EXCEEDED: 'DEPTH_LIMIT_EXCEEDED',
+  /** 400: the operation costs more than MAX_COST. */
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
+  /** 400: the operation has more aliases than MAX_ALIASES. */
+  ALIAS_LIMIT_EXCEEDED: 'ALIAS_LIMIT_EXCEEDED',
+  /** 400: the document has more tokens than MAX_TOKENS. */
+  TOKEN_LIMIT_EXCEEDED: 'TOKEN_LIMIT_EXCEEDED',
+  /** 400: with TRUSTED_DOCUMENTS_ONLY, a document (text or hash) that the manifest does not list; or a `documentId` it does not list. */
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
+  /** 400: an automatic persisted query whose `sha256Hash` is not the SHA-256 of the query sent with it. */
+  PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
+  /** 429: this client sent more than RATE_LIMIT_PER_MINUTE requests in the current minute; see `Retry-After`. */
+  RATE_LIMITED: 'RATE_LIMITED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../../errors.js';
 import { operationCost } from './cost.js';
 import type { LimitSettings } from './settings.js';
 import { operationShape } from './shape.js';
@@ -10,12 +11,12 @@ export { corsOptions, requestBodyErrors } from './http.js';
 export { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './settings.js';
 export { operationShape, type OperationShape } from './shape.js';
 
-/** The `extensions.code` of an operation refused for its size. All come with HTTP 400. */
+/** The `extensions.code` of an operation refused for its size (defined with the others in src/errors.ts). All come with HTTP 400. */
 export const LimitErrorCode = {
-  DEPTH_LIMIT_EXCEEDED: 'DEPTH_LIMIT_EXCEEDED',
-  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
-  ALIAS_LIMIT_EXCEEDED: 'ALIAS_LIMIT_EXCEEDED',
-  TOKEN_LIMIT_EXCEEDED: 'TOKEN_LIMIT_EXCEEDED',
+  DEPTH_LIMIT_EXCEEDED: ErrorCode.DEPTH_LIMIT_EXCEEDED,
+  COST_LIMIT_EXCEEDED: ErrorCode.COST_LIMIT_EXCEEDED,
+  ALIAS_LIMIT_EXCEEDED: ErrorCode.ALIAS_LIMIT_EXCEEDED,
+  TOKEN_LIMIT_EXCEEDED: ErrorCode.TOKEN_LIMIT_EXCEEDED,
 } as const;
 export type LimitErrorCode = (typeof LimitErrorCode)[keyof typeof LimitErrorCode];
 
