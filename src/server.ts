@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { explorer } from './explorer.js';
 import { createOperationContext } from './graph/create-context.js';
 import { formatError } from './graph/format-error.js';
+import { knownOperationTypes } from './graph/operation-types.js';
 import type { GatewayContext } from './graph/context.js';
 import { logger } from './logger.js';
 import { Observability } from './observability/index.js';
@@ -84,6 +85,8 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
     plugins,
     formatError: formatError(config.production),
     includeStacktraceInErrorResponses: !config.production,
+    // A mutation or subscription is refused as invalid (400), not failed in execution (200, INTERNAL_SERVER_ERROR).
+    validationRules: [knownOperationTypes],
     csrfPrevention: true,
     cache: store.cache,
     persistedQueries: { ttl: config.cache.apqTtlSeconds },
