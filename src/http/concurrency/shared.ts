@@ -1,0 +1,350 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Semaphore as RedisSemaphore } from 'redis-semaphore';
+import { logger as processLogger } from '../../logger.js';
+import { LocalSemaphore } from './local.js';
+import { NoSlotError, type CapMode, type InFlightLimiter, type Release } from './types.js';
+
+// Per-upstream in-flight caps that hold across every replica together, kept in Redis.
+//
+// Each HTTP attempt holds one slot of a redis-semaphore Semaphore (a sorted set of holders
+// scored by when they last renewed). A slot is a lease: it lapses `leaseMs` after its last
+// renewal, so the slots of a replica that crashed, or lost its network, come back by
+// themselves. A heartbeat renews this process's slots every `leaseMs / 3`.
+//
+// Redis is an aid, never a dependency: every command has a short timeout of its own, and
+// when Redis is down or stops answering, each replica keeps to its share of the cap (cap ÷
+// replicas, at least 1) in process, until a heartbeat gets through again.
+
+export interface SharedCapSettings {
+  /** redis:// or rediss:// URL of the Redis every replica shares. */
+  redisUrl: string;
+  /** Prefix of every key, so that deployments can share one Redis (CACHE_KEY_PREFIX). */
+  keyPrefix: string;
+  /**
+   * Replicas the cap is divided among while Redis is unreachable, at least
+   * (IN_FLIGHT_EXPECTED_REPLICAS). When Redis has shown more replicas alive, the larger count is used.
+   */
+  expectedReplicas: number;
+  /** How long a slot outlives its holder's last renewal, in ms (IN_FLIGHT_LEASE_MS). */
+  leaseMs: number;
+  /** Longest wait for any one Redis command, in ms; a longer one counts as Redis not answering (IN_FLIGHT_REDIS_TIMEOUT_MS). */
+  redisTimeoutMs: number;
+}
+
+/** Pause between two tries when every slot is taken: one Redis round trip per replica and upstream at most this often. */
+const RETRY_INTERVAL_MS = 5;
+
+interface Lease {
+  key: string;
+  limit: number;
+  identifier: string;
+}
+
+/**
+ * One per process: the Redis connection, the heartbeat and the state (shared or local) of
+ * every limiter it made. `limiter()` gives the cap of one upstream.
+ */
+export class SharedCaps {
+  private readonly client: Redis;
+  private readonly limiters: SharedInFlightLimiter[] = [];
+  private readonly leases = new Set<Lease>();
+  private readonly replicaId = randomUUID();
+  private readonly replicasKey: string;
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private healthy = false;
+  private beating: Promise<void> | undefined;
+  private replicasSeen = 0;
+  private closed = false;
+  private lostLeases = 0;
+
+  constructor(
+    readonly settings: SharedCapSettings,
+    private readonly log: Logger = processLogger,
+  ) {
+    this.replicasKey = `${settings.keyPrefix}:inflight:replicas`;
+    this.client = new Redis(settings.redisUrl, {
+      // A Redis that accepts connections but never answers must not hold anything up.
+      commandTimeout: settings.redisTimeoutMs,
+      connectTimeout: Math.max(1_000, settings.redisTimeoutMs),
+      // A socket that will not end politely is cut after this long on close (ioredis waits 2 s).
+      disconnectTimeout: settings.redisTimeoutMs,
+      // Fail at once while disconnected instead of queueing; the heartbeat finds out when it is back.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times) => Math.min(100 * 2 ** times, 2_000),
+      lazyConnect: false,
+    });
+    // Reported through markDown (one line per outage); ioredis would otherwise print every reconnect failure.
+    this.client.on('error', () => {});
+    this.client.on('ready', () => void this.heartbeat());
+    this.client.on('close', () => this.markDown(new Error('connection closed')));
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(50, Math.floor(Math.min(settings.leaseMs / 3, 1_000))));
+    this.heartbeatTimer.unref();
+  }
+
+  /** True while the caps are kept in Redis, across replicas. */
+  get isShared(): boolean {
+    return this.healthy;
+  }
+
+  /** Replicas the cap is divided among when it is kept locally. */
+  get replicas(): number {
+    return Math.max(this.settings.expectedReplicas, this.replicasSeen);
+  }
+
+  /** This replica's share of `cap` while Redis is unreachable: cap ÷ replicas, at least 1. */
+  share(cap: number): number {
+    return Math.max(1, Math.floor(cap / this.replicas));
+  }
+
+  /**
+   * The cap of one upstream. `scope` tells apart the same upstream at different places (its
+   * base URL): the cap belongs to that API, so replicas pointed at it share one key.
+   */
+  limiter(upstream: string, scope: string, cap: number): SharedInFlightLimiter {
+    const key = `${this.settings.keyPrefix}:inflight:${upstream}:${scope}`;
+    const limiter = new SharedInFlightLimiter(this, upstream, key, cap);
+    this.limiters.push(limiter);
+    return limiter;
+  }
+
+  /**
+   * One slot in Redis. Resolves with its release, or with `undefined` when Redis failed or
+   * did not answer in time (the caps are then local). Rejects with NoSlotError when the
+   * deadline passes or the signal aborts first.
+   */
+  async acquireSlot(upstream: string, key: string, limit: number, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release | undefined> {
+    const timeLeft = deadline === undefined ? Infinity : deadline - Date.now();
+    if (signal?.aborted) throw new NoSlotError(upstream, 'aborted', limit);
+    if (timeLeft <= 0) throw new NoSlotError(upstream, 'deadline', limit);
+
+    const semaphore = new RedisSemaphore(this.client, key, limit, {
+      lockTimeout: this.settings.leaseMs,
+      acquireTimeout: timeLeft,
+      retryInterval: RETRY_INTERVAL_MS,
+      // The heartbeat renews every lease at once; the library's own timer per lock would
+      // turn a failed renewal into an unhandled rejection.
+      refreshInterval: 0,
+    });
+    // The library checks its timeout between tries only; this cuts a pause short at the
+    // deadline or when the operation is given up.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(new NoSlotError(upstream, 'aborted', limit));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = Number.isFinite(timeLeft) ? setTimeout(() => stop.abort(new NoSlotError(upstream, 'deadline', limit)), timeLeft) : undefined;
+    timer?.unref();
+    let gaveUp = false;
+    const attempt = semaphore.tryAcquire(stop.signal);
+    try {
+      const acquired = await Promise.race([
+        attempt,
+        new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true })),
+      ]);
+      if (!acquired) throw new NoSlotError(upstream, 'deadline', limit);
+      const lease: Lease = { key, limit, identifier: semaphore.identifier };
+      this.leases.add(lease);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        this.leases.delete(lease);
+        // Not awaited: the caller's work is done. Should Redis miss it, the lease lapses.
+        semaphore.release().catch(() => {});
+      };
+    } catch (error) {
+      gaveUp = true;
+      if (error instanceof NoSlotError) throw error;
+      this.markDown(error);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (gaveUp) {
+        // A try that timed out on our side may still land in Redis once it answers. Its
+        // removal, sent on the same connection, lands after it; a slot won after we left is
+        // given back.
+        attempt.then((won) => (won ? semaphore.release() : undefined)).catch(() => {});
+        this.client.zrem(`semaphore:${key}`, semaphore.identifier).catch(() => {});
+      }
+    }
+  }
+
+  /** Redis failed or did not answer: each replica keeps to its share until a heartbeat gets through. */
+  markDown(error: unknown): void {
+    if (!this.healthy) return;
+    this.healthy = false;
+    if (!this.closed) {
+      this.log.warn(
+        { err: error, replicas: this.replicas },
+        'in-flight caps: Redis unavailable, each replica keeps to its share of the caps until it answers again',
+      );
+    }
+    for (const limiter of this.limiters) limiter.applyMode();
+  }
+
+  private markUp(): void {
+    if (this.healthy || this.closed) return;
+    this.healthy = true;
+    this.log.info({ replicas: this.replicas }, 'in-flight caps: shared across replicas through Redis');
+    for (const limiter of this.limiters) limiter.applyMode();
+  }
+
+  /** Says this replica is alive, counts the replicas, renews every lease; its success or failure decides the mode. */
+  private heartbeat(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.beating ??= this.beat().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.client.status !== 'ready') return;
+    try {
+      const now = Date.now();
+      const results = await this.client
+        .multi()
+        .zadd(this.replicasKey, now, this.replicaId)
+        .zremrangebyscore(this.replicasKey, '-inf', now - this.settings.leaseMs)
+        .zcard(this.replicasKey)
+        .pexpire(this.replicasKey, this.settings.leaseMs * 2)
+        .exec();
+      const count = Number(results?.[2]?.[1]);
+      if (Number.isFinite(count) && count > 0) this.replicasSeen = count;
+      const leases = [...this.leases];
+      const renewed = await Promise.all(leases.map((lease) => this.renew(lease)));
+      const lost = renewed.filter((ok) => !ok).length;
+      if (lost > 0) {
+        // The lease lapsed (Redis was away longer than leaseMs, or restarted empty): the call
+        // goes on, but its slot may have gone to another replica meanwhile.
+        for (const [i, lease] of leases.entries()) if (!renewed[i]) this.leases.delete(lease);
+        this.lostLeases += lost;
+        this.log.warn({ lost }, 'in-flight caps: slots lapsed in Redis while their calls were still running');
+      }
+      this.markUp();
+    } catch (error) {
+      this.markDown(error);
+    }
+  }
+
+  private async renew(lease: Lease): Promise<boolean> {
+    // The library's way to renew a lock that is held elsewhere: the same identifier, taken
+    // as acquired externally, and tried once (which renews rather than acquires).
+    const held = new RedisSemaphore(this.client, lease.key, lease.limit, {
+      identifier: lease.identifier,
+      acquiredExternally: true,
+      lockTimeout: this.settings.leaseMs,
+      refreshInterval: 0,
+    });
+    return held.tryAcquire();
+  }
+
+  /** Slots found lapsed at renewal since start (for tests and diagnostics). */
+  get lapsedLeases(): number {
+    return this.lostLeases;
+  }
+
+  /** Slots this process holds in Redis now. */
+  get heldLeases(): number {
+    return this.leases.size;
+  }
+
+  /** Resolves once the caps are shared, or after `timeoutMs` (then false). For start-up and tests. */
+  async whenShared(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (!this.healthy && Date.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await this.heartbeat();
+    }
+    return this.healthy;
+  }
+
+  /** Stops the heartbeat, leaves the replica count and closes the connection. Slots still held lapse by themselves. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeatTimer);
+    await this.beating;
+    if (this.client.status === 'ready') {
+      await this.client.zrem(this.replicasKey, this.replicaId).catch(() => {});
+      await this.client.quit().catch(() => this.client.disconnect());
+    } else {
+      this.client.disconnect();
+    }
+  }
+}
+
+/**
+ * The cap of one upstream. While Redis answers, a slot takes a local permit (so one replica
+ * never holds more than the cap) and then a slot in Redis; only the first local waiter
+ * polls Redis, the others queue behind it in process, so a replica adds one Redis round
+ * trip per RETRY_INTERVAL_MS at most while every slot is taken. While Redis is unreachable,
+ * the local permits alone count, and there are only this replica's share of them.
+ */
+export class SharedInFlightLimiter implements InFlightLimiter {
+  private readonly local: LocalSemaphore;
+  private readonly head: LocalSemaphore;
+
+  constructor(
+    private readonly caps: SharedCaps,
+    readonly upstream: string,
+    readonly key: string,
+    readonly cap: number,
+  ) {
+    this.local = new LocalSemaphore(caps.isShared ? cap : caps.share(cap), upstream);
+    this.head = new LocalSemaphore(1, upstream);
+  }
+
+  get mode(): CapMode {
+    return this.caps.isShared ? 'shared' : 'local';
+  }
+
+  /** Slots this process may hold now: the cap when shared, the share when local. */
+  get limit(): number {
+    return this.local.limit;
+  }
+
+  /** Slots this process holds now. */
+  get inUse(): number {
+    return this.local.inUse;
+  }
+
+  /** Called by SharedCaps when the mode changes. */
+  applyMode(): void {
+    this.local.setLimit(this.caps.isShared ? this.cap : this.caps.share(this.cap));
+  }
+
+  async acquire(signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release> {
+    for (;;) {
+      const releaseLocal = await this.local.acquire(signal, deadline);
+      if (!this.caps.isShared) return releaseLocal;
+      let releaseHead: Release;
+      try {
+        releaseHead = await this.head.acquire(signal, deadline);
+      } catch (error) {
+        releaseLocal();
+        throw error;
+      }
+      let releaseSlot: Release | undefined;
+      try {
+        // Redis may have failed while this call queued for the head.
+        if (this.caps.isShared) releaseSlot = await this.caps.acquireSlot(this.upstream, this.key, this.cap, signal, deadline);
+      } catch (error) {
+        releaseLocal();
+        throw error;
+      } finally {
+        releaseHead();
+      }
+      if (releaseSlot) {
+        const slot = releaseSlot;
+        return () => {
+          slot();
+          releaseLocal();
+        };
+      }
+      // Redis failed: this permit was granted under the whole cap, so queue again for one of
+      // the share's.
+      releaseLocal();
+    }
+  }
+}
