@@ -6,7 +6,7 @@ import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
 import { INSPECTORIO_MAX_IN_FLIGHT } from './upstreams/inspectorio/paths.js';
 import { LOG_LEVELS } from './logger.js';
-import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing.js';
+import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing/settings.js';
 
 export interface UpstreamEndpoint {
   /** Base URL. iQmetrix: includes `/v1`. Inspectorio: no version. */

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { PARTNER_SUPPLY_NETWORK } from './graph/example-queries.js';
 import { logger } from './logger.js';
-import { startTracing } from './observability/tracing.js';
+import { startTracing } from './observability/tracing/sdk.js';
 import { startGateway } from './server.js';
 import type { UpstreamTargets } from './upstreams/index.js';
 

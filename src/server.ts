@@ -67,7 +67,7 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   const upstreams = new Upstreams({ targets, authMode: config.authMode, resilience: config.resilience, observer: observability.observer, cache: readCache });
   observability.watch(upstreams);
   /** Closed after the upstream pools, on `close()`. */
-  const closeHooks: Array<() => Promise<void> | void> = [() => store.close()];
+  const closeHooks: Array<() => Promise<void> | void> = [() => store.close(), () => observability.close()];
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ExponentialBackoff, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
-import { Pool, errors as undiciErrors } from 'undici';
+import { errors as undiciErrors, type Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { ErrorCode, UpstreamError, codeForUpstreamStatus, type UpstreamName } from '../errors.js';
+import { CallerContextPool } from './caller-context-pool.js';
 import { RetryBudget } from './retry-budget.js';
 
 // The one way the gateway talks to an upstream. Upstream clients describe a request
@@ -91,7 +92,17 @@ export interface TransportObserver {
    * if any, is called once when that attempt ends. `attempt` is 0 for the first try, 1 for
    * the first retry; `url` is the full request URL, query included.
    */
-  onAttemptStart?(event: { upstream: UpstreamName; route: string; method: string; url: string; attempt: number }): AttemptEnd | void;
+  onAttemptStart?(event: AttemptInfo): AttemptEnd | void;
+  /**
+   * Headers to add to the attempt's request (the request's own win): correlation such as
+   * `x-request-id`. Called in the caller's async context.
+   */
+  requestHeaders?(event: AttemptInfo): Record<string, string> | undefined;
+  /**
+   * Wraps the attempt: must call `run` once and return what it returns. Tracing runs the
+   * attempt in an OpenTelemetry context that names the route, for the undici instrumentation.
+   */
+  aroundAttempt?<T>(event: AttemptInfo, run: () => Promise<T>): Promise<T>;
   /** One HTTP attempt ended; `status` is undefined when no response came back. */
   onAttempt?(event: { upstream: UpstreamName; route: string; status: number | undefined; durationMs: number; retry: boolean }): void;
   /** A retry was scheduled (`reason` is the status or error kind). */
@@ -102,6 +113,15 @@ export interface TransportObserver {
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/** One HTTP attempt: `attempt` is 0 for the first try, 1 for the first retry; `url` is the full request URL, query included. */
+export interface AttemptInfo {
+  upstream: UpstreamName;
+  route: string;
+  method: string;
+  url: string;
+  attempt: number;
+}
 
 /** How one HTTP attempt ended (see TransportObserver.onAttemptStart). */
 export type AttemptEnd = (event: { status: number | undefined; error?: unknown }) => void;
@@ -124,7 +144,9 @@ export class UpstreamTransport {
     const base = new URL(settings.url);
     this.origin = base.origin;
     this.basePath = base.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(base.origin, {
+    // Requests start in their caller's async context even when they wait in the pool's queue:
+    // trace parents and the request id depend on it (see caller-context-pool.ts).
+    this.pool = new CallerContextPool(base.origin, {
       connections: settings.maxInFlight,
       pipelining: 1,
       connect: { timeout: settings.connectTimeoutMs },
@@ -210,13 +232,20 @@ export class UpstreamTransport {
     }
   }
 
-  /** exchangeOnce, bracketed by the observer's onAttemptStart and the end callback it returns. */
+  /**
+   * exchangeOnce with the observer's headers added, wrapped in its aroundAttempt, and
+   * bracketed by its onAttemptStart and the end callback that returns.
+   */
   private async observedExchange(request: UpstreamRequest, attemptNo: number): Promise<UpstreamResponse> {
-    const method = request.method ?? 'GET';
-    const end = this.observer.onAttemptStart?.({ upstream: this.upstream, route: request.route, method, url: this.baseUrl + request.path, attempt: attemptNo });
-    if (!end) return this.exchangeOnce(request);
+    const info: AttemptInfo = { upstream: this.upstream, route: request.route, method: request.method ?? 'GET', url: this.baseUrl + request.path, attempt: attemptNo };
+    const added = this.observer.requestHeaders?.(info);
+    const sent = added ? { ...request, headers: { ...added, ...request.headers } } : request;
+    const around = this.observer.aroundAttempt?.bind(this.observer);
+    const exchange = () => (around ? around(info, () => this.exchangeOnce(sent)) : this.exchangeOnce(sent));
+    const end = this.observer.onAttemptStart?.(info);
+    if (!end) return exchange();
     try {
-      const response = await this.exchangeOnce(request);
+      const response = await exchange();
       end({ status: response.status });
       return response;
     } catch (error) {

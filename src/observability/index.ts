@@ -3,18 +3,22 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../graph/context.js';
-import type { AttemptEnd, TransportObserver } from '../http/transport.js';
-import { operationLoggingPlugin } from '../plugins/logging/index.js';
-import { operationMetricsPlugin } from '../plugins/metrics/index.js';
-import { operationTracingPlugin } from '../plugins/tracing/index.js';
+import type { AttemptEnd, AttemptInfo, TransportObserver } from '../http/transport.js';
 import type { Upstreams } from '../upstreams/index.js';
-import { GatewayMetrics } from './metrics.js';
-import { Readiness } from './readiness.js';
-import { TRACER_NAME, operationSpanMiddleware, tracingObserver } from './tracing.js';
+import { RequestCorrelation } from './correlation/index.js';
+import { breakerLogObserver, operationLoggingPlugin } from './logging/index.js';
+import { GatewayMetrics, operationMetricsPlugin } from './metrics/index.js';
+import { Readiness } from './readiness/index.js';
+import { TRACER_NAME, UpstreamSpans, operationSpanMiddleware, operationTracingPlugin } from './tracing/index.js';
 
-export { GatewayMetrics, type CacheMetrics } from './metrics.js';
-export { Readiness } from './readiness.js';
-export { startTracing, type TracingSettings } from './tracing.js';
+// One folder per concern: logging/, metrics/, tracing/, readiness/, correlation/ (the request
+// id sent to the upstreams). Each holds its Apollo plugin and transport observer beside the
+// rest of it; this file only assembles them. Nothing here imports from src/plugins, and the
+// concerns do not import each other (operation.ts, the summary of a finished operation, is
+// shared); test/observability/imports.test.ts checks both.
+
+export { GatewayMetrics, type CacheMetrics } from './metrics/index.js';
+export { Readiness } from './readiness/index.js';
 
 export interface ObservabilityOptions {
   logger: Logger;
@@ -25,9 +29,9 @@ export interface ObservabilityOptions {
 }
 
 /**
- * Logs, metrics, traces and readiness of one gateway, as the pieces the server mounts: a
- * transport observer for `Upstreams`, Apollo plugins, middleware for `/graphql`, and the
- * `/readyz` and `/metrics` routes.
+ * Logs, metrics, traces, request correlation and readiness of one gateway, as the pieces the
+ * server mounts: a transport observer for `Upstreams`, Apollo plugins, middleware for
+ * `/graphql`, and the `/readyz` and `/metrics` routes. `close()` when the gateway closes.
  */
 export class Observability {
   readonly metrics = new GatewayMetrics();
@@ -37,13 +41,16 @@ export class Observability {
   readonly plugins: ApolloServerPlugin<GatewayContext>[];
   /** Mount on `/graphql` after the body parser and before Apollo's middleware. */
   readonly graphqlMiddleware: RequestHandler[];
+  private readonly upstreamSpans: UpstreamSpans | undefined;
 
   constructor({ logger, tracerProvider, breakerHalfOpenAfterMs }: ObservabilityOptions) {
     this.readiness = new Readiness(breakerHalfOpenAfterMs);
+    const correlation = new RequestCorrelation();
     const tracer = tracerProvider?.getTracer(TRACER_NAME);
-    this.observer = combineObservers([this.metrics.observer, this.readiness.observer, breakerLogObserver(logger), tracer && tracingObserver(tracer)]);
-    this.plugins = [operationLoggingPlugin(logger), operationMetricsPlugin(this.metrics), ...(tracer ? [operationTracingPlugin()] : [])];
-    this.graphqlMiddleware = tracer ? [operationSpanMiddleware(tracer)] : [];
+    this.upstreamSpans = tracerProvider && new UpstreamSpans(tracerProvider);
+    this.observer = combineObservers([this.metrics.observer, this.readiness.observer, breakerLogObserver(logger), correlation.observer, this.upstreamSpans?.observer]);
+    this.plugins = [correlation.plugin, operationLoggingPlugin(logger), operationMetricsPlugin(this.metrics), ...(tracer ? [operationTracingPlugin()] : [])];
+    this.graphqlMiddleware = [correlation.middleware, ...(tracer ? [operationSpanMiddleware(tracer)] : [])];
   }
 
   /** Reads the circuit breakers of these upstreams for /readyz and the breaker gauge. */
@@ -68,12 +75,19 @@ export class Observability {
     }
     return router;
   }
+
+  /** Stops listening to undici's diagnostics channels (they are the process's, not the gateway's). */
+  close(): void {
+    this.upstreamSpans?.disable();
+  }
 }
 
 /** One observer that tells each of several; a throwing observer must not break a call, so none may throw. */
 export function combineObservers(observers: Array<TransportObserver | undefined>): TransportObserver {
   const all = observers.filter((o): o is TransportObserver => o !== undefined);
   const starts = all.flatMap((o) => (o.onAttemptStart ? [o.onAttemptStart.bind(o)] : []));
+  const headerSources = all.flatMap((o) => (o.requestHeaders ? [o.requestHeaders.bind(o)] : []));
+  const wrappers = all.flatMap((o) => (o.aroundAttempt ? [o.aroundAttempt.bind(o)] : []));
   return {
     onAttemptStart: (event) => {
       const ends: AttemptEnd[] = [];
@@ -85,20 +99,19 @@ export function combineObservers(observers: Array<TransportObserver | undefined>
         for (const end of ends) end(outcome);
       };
     },
+    requestHeaders: (event) => {
+      let headers: Record<string, string> | undefined;
+      for (const source of headerSources) {
+        const more = source(event);
+        if (more) headers = { ...headers, ...more };
+      }
+      return headers;
+    },
+    // The first observer's wrapper is the outermost.
+    aroundAttempt: <T>(event: AttemptInfo, run: () => Promise<T>) => wrappers.reduceRight<() => Promise<T>>((inner, wrap) => () => wrap(event, inner), run)(),
     onAttempt: (event) => all.forEach((o) => o.onAttempt?.(event)),
     onRetry: (event) => all.forEach((o) => o.onRetry?.(event)),
     onRetryBudgetExhausted: (event) => all.forEach((o) => o.onRetryBudgetExhausted?.(event)),
     onBreakerStateChange: (event) => all.forEach((o) => o.onBreakerStateChange?.(event)),
-  };
-}
-
-/** A circuit opening or closing is rare and matters: one line each time. */
-function breakerLogObserver(logger: Logger): TransportObserver {
-  return {
-    onBreakerStateChange: ({ upstream, state }) => {
-      if (state === 'closed') logger.info({ upstream, breaker: state }, 'upstream circuit closed: calls flow again');
-      else if (state === 'half-open') logger.info({ upstream, breaker: state }, 'upstream circuit half-open: probing');
-      else logger.warn({ upstream, breaker: state }, 'upstream circuit open: failing fast');
-    },
   };
 }

@@ -1,5 +1,7 @@
 import type { BaseContext, GraphQLRequestContextWillSendResponse } from '@apollo/server';
-import type { OperationOutcome } from './metrics.js';
+
+/** How an operation ended: no errors, errors beside data, or errors alone. */
+export type OperationOutcome = 'ok' | 'partial' | 'error';
 
 /** What the logging, metrics and tracing plugins record about a finished operation. */
 export interface OperationSummary {

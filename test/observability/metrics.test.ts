@@ -1,4 +1,4 @@
-import { GatewayMetrics, MAX_OPERATION_NAMES } from '../../src/observability/metrics.js';
+import { GatewayMetrics, MAX_OPERATION_NAMES } from '../../src/observability/metrics/index.js';
 import { linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 import { scrape, series, total } from './prometheus.js';
 

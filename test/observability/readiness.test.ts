@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { Readiness } from '../../src/observability/readiness.js';
+import { Readiness } from '../../src/observability/readiness/index.js';
 import type { BreakerState } from '../../src/http/transport.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 import { scrape, total } from './prometheus.js';

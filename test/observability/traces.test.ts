@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { redactUrl } from '../../src/observability/tracing.js';
+import { redactUrl } from '../../src/observability/tracing/index.js';
 import { linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
+import { recordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 // Spans go to memory. The provider is registered as the process's (as main.ts's is), which
 // also installs the AsyncLocalStorage context manager the parent-child links depend on.
@@ -12,19 +13,37 @@ const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcess
 provider.register();
 
 let stack: Stack;
+// Between the gateway and each simulator, recording the headers the upstream receives.
+let proxies: { iqmetrix: RecordingProxy; inspectorio: RecordingProxy };
+/** iQmetrix's base URL as the gateway has it (the proxy's). */
+let iqmetrixUrl: string;
 beforeAll(async () => {
+  proxies = { iqmetrix: await recordingProxy(), inspectorio: await recordingProxy() };
   // No cache: every read reaches the simulators, which count them.
-  stack = await startStack({ env: { UPSTREAM_RETRY_BASE_DELAY_MS: '1', CACHE_ENABLED: 'false' }, gateway: { tracerProvider: provider } });
+  stack = await startStack({
+    env: { UPSTREAM_RETRY_BASE_DELAY_MS: '1', CACHE_ENABLED: 'false' },
+    gateway: { tracerProvider: provider },
+    targets: (_, defaults) => ({
+      iqmetrix: { ...defaults.iqmetrix, url: (iqmetrixUrl = proxies.iqmetrix.forwardTo(defaults.iqmetrix.url)) },
+      inspectorio: { ...defaults.inspectorio, url: proxies.inspectorio.forwardTo(defaults.inspectorio.url) },
+    }),
+  });
 });
 afterAll(async () => {
   await stack.close();
+  await Promise.all([proxies.iqmetrix.close(), proxies.inspectorio.close()]);
   await provider.shutdown();
 });
 beforeEach(() => {
   exporter.reset();
   stack.resetCounts();
   stack.sims.iqmetrix.faults.clear();
+  proxies.iqmetrix.received.length = 0;
+  proxies.inspectorio.received.length = 0;
 });
+
+/** The headers of every request the upstreams received since the test began. */
+const receivedHeaders = () => [...proxies.iqmetrix.received, ...proxies.inspectorio.received];
 
 const PARTNER_SUPPLY_NETWORK = `query PartnerSupplyNetwork($partnerId: Int!) {
   partner(id: $partnerId) {
@@ -87,11 +106,12 @@ describe('traces', () => {
     const upstream = (await finishedSpans()).filter(isUpstream);
     expect(upstream).toHaveLength(2);
     const [first, retry] = [...upstream].sort((a, b) => Number(a.attributes['http.request.resend_count']) - Number(b.attributes['http.request.resend_count']));
-    const url = `${stack.sims.iqmetrix.url}/Companies(${id})`;
+    const url = `${iqmetrixUrl}/Companies(${id})`;
     expect(first!.name).toBe('GET /Companies({id})');
     expect(first!.attributes).toMatchObject({
       'http.request.method': 'GET',
       'url.full': url,
+      'server.address': '127.0.0.1',
       'upstream.name': 'iqmetrix',
       'http.route': 'GET /Companies({id})',
       'http.request.resend_count': 0,
@@ -101,6 +121,62 @@ describe('traces', () => {
     expect(first!.status.code).toBe(SpanStatusCode.ERROR);
     expect(retry!.attributes).toMatchObject({ 'url.full': url, 'http.request.resend_count': 1, 'http.response.status_code': 200 });
     expect(retry!.status.code).not.toBe(SpanStatusCode.ERROR);
+  });
+
+  it('sends the operation’s trace context and request id with every upstream request', async () => {
+    const res = await stack.query(PARTNER_SUPPLY_NETWORK, { partnerId: stack.sims.dataset.fixtures.bigPartnerId }, { 'x-request-id': 'req-trace-propagation' });
+    expect(res.body.errors).toBeUndefined();
+    const spans = await finishedSpans();
+    const [operation] = spans.filter(isOperation);
+    const upstreamSpanIds = spans.filter(isUpstream).map((s) => s.spanContext().spanId);
+
+    const received = receivedHeaders();
+    expect(received.length).toBeGreaterThanOrEqual(3);
+    expect(received).toHaveLength(upstreamSpanIds.length);
+    const parents: string[] = [];
+    for (const headers of received) {
+      // W3C: version-traceid-parentid-flags; the parent is the request's own CLIENT span.
+      const [version, traceId, parentId, flags] = String(headers.traceparent).split('-');
+      expect([version, traceId, flags]).toEqual(['00', operation!.spanContext().traceId, '01']);
+      parents.push(parentId!);
+      expect(headers['x-request-id']).toBe('req-trace-propagation');
+    }
+    expect(parents.sort()).toEqual([...upstreamSpanIds].sort());
+  });
+
+  it('keeps each operation’s upstream requests in its own trace when they wait for a connection', async () => {
+    // One connection to iQmetrix and a slow simulator: concurrent operations queue for it.
+    const proxy = await recordingProxy();
+    const queued = await startStack({
+      sims: { latencyMs: 20 },
+      gateway: { tracerProvider: provider },
+      targets: (_, defaults) => ({ ...defaults, iqmetrix: { ...defaults.iqmetrix, maxInFlight: 1, url: proxy.forwardTo(defaults.iqmetrix.url) } }),
+    });
+    try {
+      const ids = linkedCompanyIds(queued.sims.dataset, 4);
+      const results = await Promise.all(ids.map((id, i) => queued.query(`query One { company(id: ${id}) { name } }`, {}, { 'x-request-id': `req-queued-${i}` })));
+      for (const res of results) expect(res.body.errors).toBeUndefined();
+      expect(queued.sims.iqmetrix.requests.maxInFlight).toBe(1);
+
+      const spans = await finishedSpans();
+      const operations = spans.filter((s) => isOperation(s) && String(s.attributes['gateway.request_id']).startsWith('req-queued-'));
+      expect(operations).toHaveLength(ids.length);
+      // Four distinct traces, each with exactly its own operation's request.
+      const byTrace = new Map(operations.map((op) => [op.spanContext().traceId, op]));
+      expect(byTrace.size).toBe(ids.length);
+      const upstream = spans.filter((s) => isUpstream(s) && byTrace.has(s.spanContext().traceId));
+      expect(upstream).toHaveLength(ids.length);
+      for (const span of upstream) expect(span.parentSpanContext?.spanId).toBe(byTrace.get(span.spanContext().traceId)!.spanContext().spanId);
+      // What iQmetrix received agrees: each request names its operation's trace and request id.
+      expect(proxy.received).toHaveLength(ids.length);
+      for (const headers of proxy.received) {
+        const traceId = String(headers.traceparent).split('-')[1]!;
+        expect(headers['x-request-id']).toBe(byTrace.get(traceId)!.attributes['gateway.request_id']);
+      }
+    } finally {
+      await queued.close();
+      await proxy.close();
+    }
   });
 
   it('records the error codes on the operation span', async () => {
@@ -122,14 +198,21 @@ describe('traces', () => {
     expect(spans.filter(isUpstream).every((s) => s.spanContext().traceId === traceId)).toBe(true);
   });
 
-  it('installs nothing when no tracer provider is given', async () => {
-    const plain = await startStack();
+  it('records nothing and sends no trace context when no tracer provider is given, but still sends the request id', async () => {
+    const proxy = await recordingProxy();
+    const plain = await startStack({ targets: (_, defaults) => ({ ...defaults, iqmetrix: { ...defaults.iqmetrix, url: proxy.forwardTo(defaults.iqmetrix.url) } }) });
     try {
-      expect(plain.gateway.observability.graphqlMiddleware).toHaveLength(0);
-      await plain.query(`{ company(id: ${linkedCompanyIds(plain.sims.dataset, 1)[0]}) { name } }`);
+      // No X-Request-Id from the caller: the one the gateway made up is the one forwarded.
+      const res = await plain.query(`{ company(id: ${linkedCompanyIds(plain.sims.dataset, 1)[0]}) { name } }`, {}, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+      expect(res.body.errors).toBeUndefined();
       expect(await finishedSpans()).toHaveLength(0);
+      expect(proxy.received).toHaveLength(1);
+      expect(proxy.received[0]!.traceparent).toBeUndefined();
+      expect(proxy.received[0]!['x-request-id']).toBe(res.headers['x-request-id']);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await plain.close();
+      await proxy.close();
     }
   });
 });

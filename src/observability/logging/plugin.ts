@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from 'pino';
 import type { GatewayContext } from '../../graph/context.js';
-import { summarizeOperation } from '../../observability/operation.js';
+import { summarizeOperation } from '../operation.js';
 
 /**
  * One structured line per GraphQL operation, written when its response is ready:

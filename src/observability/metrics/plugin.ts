@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext } from '../../graph/context.js';
-import { INVALID_OPERATION, type GatewayMetrics } from '../../observability/metrics.js';
-import { summarizeOperation } from '../../observability/operation.js';
+import { INVALID_OPERATION, type GatewayMetrics } from './registry.js';
+import { summarizeOperation } from '../operation.js';
 
 /**
  * Operations in flight, and each operation's duration by name and outcome

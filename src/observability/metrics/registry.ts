@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AttemptEnd, BreakerState, TransportObserver } from '../http/transport.js';
-import type { UpstreamName } from '../errors.js';
+import type { AttemptEnd, BreakerState, TransportObserver } from '../../http/transport.js';
+import type { UpstreamName } from '../../errors.js';
+import type { OperationOutcome } from '../operation.js';
 
 // Prometheus metrics of one gateway. Each gateway owns its Registry (never prom-client's
 // global one), so several gateways in one process (the tests) keep separate counts. Every
@@ -16,7 +17,6 @@ export interface CacheMetrics {
 }
 
 /** How an operation ended: no errors, data with errors, or errors and no data. */
-export type OperationOutcome = 'ok' | 'partial' | 'error';
 
 /** Label for an operation that has no name. */
 export const ANONYMOUS_OPERATION = 'anonymous';

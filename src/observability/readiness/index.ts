@@ -1,5 +1,5 @@
-import type { BreakerState, TransportObserver } from '../http/transport.js';
-import type { UpstreamName } from '../errors.js';
+import type { BreakerState, TransportObserver } from '../../http/transport.js';
+import type { UpstreamName } from '../../errors.js';
 
 export type ReadinessReport =
   | { ready: true; body: { status: 'ready'; openUpstreams: UpstreamName[] } }
