@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
 import { INSPECTORIO_MAX_IN_FLIGHT } from './upstreams/inspectorio/paths.js';
 import { LOG_LEVELS } from './logger.js';
+import { PASSTHROUGH_JWT_HEADER, type EdgeSettings } from './edge/settings.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing/settings.js';
 
 export interface UpstreamEndpoint {
@@ -74,6 +75,8 @@ export interface Config {
   cache: CacheSettings;
   /** Browser origins allowed to call /graphql: any (`*`, the default in development) or these (none by default in production). */
   corsOrigins: CorsOrigins;
+  /** Trusted documents, JWT authentication, rate limit, `_service` exposure: src/edge/settings.ts. */
+  edge: EdgeSettings;
 }
 
 export interface CacheSettings {
@@ -245,10 +248,11 @@ export function loadConfig(env: Env = process.env): Config {
   const observability = readObservability(read);
 
   const cache = readCache(read);
+  const edge = readEdge(read, authMode, cache);
   read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return { cache, maxInFlight: { iqmetrix: iqMaxInFlight, inspectorio: inspMaxInFlight }, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, ...observability };
+  return { cache, maxInFlight: { iqmetrix: iqMaxInFlight, inspectorio: inspMaxInFlight }, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, edge, ...observability };
 }
 
 /** Metrics, tracing (the standard OTEL_* variables) and shutdown timing. */
@@ -307,6 +311,41 @@ function readOAuth(read: EnvReader): UpstreamTargets['iqmetrix']['oauth'] {
   }
   if (!accountsUrl) return undefined;
   return { accountsUrl, clientId: clientId!, clientSecret: clientSecret!, username: username!, password: password! };
+}
+
+/** TRUSTED_DOCUMENTS_*, AUTH_JWKS_URL and AUTH_JWT_* / AUTH_REQUIRED, RATE_LIMIT_PER_MINUTE, SERVICE_SDL. */
+function readEdge(read: EnvReader, authMode: AuthMode, cache: CacheSettings): EdgeSettings {
+  const file = read.string('TRUSTED_DOCUMENTS_FILE');
+  const only = read.bool('TRUSTED_DOCUMENTS_ONLY', false);
+  if (only && !file) read.problems.push('TRUSTED_DOCUMENTS_ONLY=true needs TRUSTED_DOCUMENTS_FILE (the manifest of the documents to allow).');
+
+  const list = (name: string) => read.string(name)?.split(',').map((v) => v.trim()).filter((v) => v !== '') ?? [];
+  // http only for a key set on this machine: over plain HTTP anyone on the path could swap the keys.
+  const jwksUrl = read.url('AUTH_JWKS_URL', (u) => (u.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname) ? undefined : 'must be https (http only for localhost)'));
+  const issuer = list('AUTH_JWT_ISSUER');
+  const audience = list('AUTH_JWT_AUDIENCE');
+  const required = read.bool('AUTH_REQUIRED', false);
+  const jwksCooldownMs = read.int('AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000);
+  const jwksMaxAgeMs = read.int('AUTH_JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000);
+  const clockToleranceSeconds = read.int('AUTH_JWT_CLOCK_TOLERANCE_SECONDS', 5, 0, 300);
+  let auth: EdgeSettings['auth'];
+  if (read.string('AUTH_JWKS_URL') === undefined) {
+    if (required) read.problems.push('AUTH_REQUIRED=true needs AUTH_JWKS_URL, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE (where the token signing keys are, and what tokens must say).');
+    else if (issuer.length > 0 || audience.length > 0) read.problems.push('AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE take effect only with AUTH_JWKS_URL: set it too.');
+  } else {
+    // Without both, a token that the same identity provider issued for another API would pass.
+    if (issuer.length === 0) read.problems.push('AUTH_JWT_ISSUER must be set with AUTH_JWKS_URL (the `iss` tokens must carry, e.g. https://login.example.com/).');
+    if (audience.length === 0) read.problems.push('AUTH_JWT_AUDIENCE must be set with AUTH_JWKS_URL (the `aud` tokens must carry, e.g. https://graph.example.com).');
+    if (jwksUrl) {
+      // In pass-through mode `Authorization` carries the caller's iQmetrix token to iQmetrix.
+      const header = authMode === 'passthrough' ? PASSTHROUGH_JWT_HEADER : 'authorization';
+      auth = { jwksUrl, issuer, audience, required, header, jwksCooldownMs, jwksMaxAgeMs, clockToleranceSeconds };
+    }
+  }
+
+  const perMinute = read.int('RATE_LIMIT_PER_MINUTE', 0, 0, 10_000_000);
+  const rateLimit = { perMinute, redisUrl: cache.redisUrl, keyPrefix: `${cache.keyPrefix}:rl` };
+  return { trustedDocuments: { file, only }, auth, rateLimit, serviceSdl: read.bool('SERVICE_SDL', true) };
 }
 
 /** REDIS_URL, CACHE_* and APQ_TTL_SECONDS. */

@@ -5,9 +5,9 @@ import { startTracing } from './observability/tracing/sdk.js';
 import { startGateway } from './server.js';
 import type { UpstreamTargets } from './upstreams/index.js';
 
-// `npm start`: serves the graph. With no upstream configured it first starts the embedded
-// simulators of both APIs on free ports and points the gateway at them.
-
+// `npm start` / `npm run start:prod`: serves the graph. On the embedded simulators (the
+// default in development, SIMULATORS=true in production) it first starts them on free ports
+// and points the gateway at them.
 
 async function main(): Promise<void> {
   let config;
@@ -39,9 +39,24 @@ async function main(): Promise<void> {
   // Before the gateway, so that its tracer provider is the registered one.
   const tracing = await startTracing(config.tracing);
   if (tracing) logger.info({ exporter: config.tracing.exporter, serviceName: config.tracing.serviceName }, 'tracing on');
-  const gateway = await startGateway({ config, upstreams: targets, tracerProvider: tracing?.provider });
+  let gateway;
+  try {
+    gateway = await startGateway({ config, upstreams: targets, tracerProvider: tracing?.provider, simulated: !config.upstreams });
+  } catch (error) {
+    // A port in use or a bad HOST: the message names the variable; no stack needed.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      await closeSimulators();
+      process.exit(2);
+    }
+    throw error;
+  }
+  const origin = gateway.url.replace(/\/graphql$/, '');
+  // "GraphQL gateway ready at …" is what scripts and tests wait for: keep it first.
   process.stdout.write(`\nGraphQL gateway ready at ${gateway.url}\n`);
-  if (config.landingPage) process.stdout.write(`Open it in a browser for Apollo Sandbox.\n`);
+  if (config.explorer) process.stdout.write(`  Explorer (works offline):          ${origin}/explorer\n`);
+  if (config.landingPage) process.stdout.write(`  Apollo Sandbox (needs Apollo's CDN): ${gateway.url} in a browser\n`);
+  process.stdout.write(`  Readiness and upstreams:           ${origin}/readyz\n`);
   process.stdout.write(`\nTry:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n    --data '${JSON.stringify({ query: PARTNER_SUPPLY_NETWORK.replace(/\s+/g, ' '), variables: { partnerId: 36 } })}'\n\n`);
 
   let stopping = false;

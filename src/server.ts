@@ -7,11 +7,12 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { TracerProvider } from '@opentelemetry/api';
+import compression from 'compression';
 import cors from 'cors';
 import express from 'express';
 import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { explorer } from './explorer.js';
 import { createOperationContext } from './graph/create-context.js';
 import { formatError } from './graph/format-error.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Where traces go (main.ts passes the provider it started from OTEL_*); none: no tracing. */
   tracerProvider?: TracerProvider | undefined;
+  /** The upstreams are the embedded simulators: /readyz then says `"simulator"` rather than their URLs. */
+  simulated?: boolean;
 }
 
 export interface RunningGateway {
@@ -56,9 +59,12 @@ export interface RunningGateway {
   onClose(hook: () => Promise<void> | void): void;
 }
 
-export async function startGateway({ config, upstreams: targets, schema, logger: gatewayLogger = logger, tracerProvider }: GatewayOptions): Promise<RunningGateway> {
+export async function startGateway({ config, upstreams: targets, schema, logger: gatewayLogger = logger, tracerProvider, simulated = false }: GatewayOptions): Promise<RunningGateway> {
   const app = express();
   app.disable('x-powered-by');
+  // gzip or br when the client accepts it: a partner's supply network is tens of kB of JSON
+  // that shrinks about tenfold. Below 1 kB the framing costs more than it saves.
+  app.use(compression({ threshold: 1024 }));
   const httpServer = http.createServer(app);
   const observability = new Observability({ logger: gatewayLogger, tracerProvider, breakerHalfOpenAfterMs: config.resilience.breakerHalfOpenAfterMs });
   // Upstream reads and APQ share one store: Redis across replicas with REDIS_URL, else an LRU.
@@ -66,6 +72,10 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   const readCache = config.cache.enabled ? new UpstreamReadCache(store.cache, config.cache.ttlSeconds, observability.metrics) : undefined;
   const upstreams = new Upstreams({ targets, authMode: config.authMode, resilience: config.resilience, observer: observability.observer, cache: readCache });
   observability.watch(upstreams);
+  observability.readiness.describeUpstreams({
+    iqmetrix: simulated ? 'simulator' : withoutCredentials(targets.iqmetrix.url),
+    inspectorio: simulated ? 'simulator' : withoutCredentials(targets.inspectorio.url),
+  });
   /** Closed after the upstream pools, on `close()`. */
   const closeHooks: Array<() => Promise<void> | void> = [() => store.close(), () => observability.close()];
 
@@ -101,6 +111,10 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   });
   await apollo.start();
 
+  // Someone opening the bare address in a browser finds the graph from here.
+  app.get('/', (_req, res) => {
+    res.type('html').set('cache-control', 'no-store').send(homePage({ explorer: config.explorer, landingPage: config.landingPage, metrics: config.metrics }));
+  });
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -120,7 +134,7 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   );
 
   await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
+    httpServer.once('error', (error) => reject(listenError(error, config.port, config.host)));
     httpServer.listen(config.port, config.host, () => resolve());
   });
   const { port } = httpServer.address() as AddressInfo;
@@ -147,4 +161,58 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
       closeHooks.push(hook);
     },
   };
+}
+
+/** An upstream's base URL as /readyz shows it: any user name or password in it removed. */
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.href.replace(/\/$/, '');
+}
+
+/**
+ * Why the listener could not open, naming the setting to change (a ConfigError, so main.ts
+ * prints it without a stack). Other errors pass through unchanged.
+ */
+function listenError(error: NodeJS.ErrnoException, port: number, host: string): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new ConfigError([`PORT ${port} is already in use on HOST ${host}: stop whatever listens there, or set PORT to a free port (PORT=0 picks one).`]);
+    case 'EACCES':
+      return new ConfigError([`PORT ${port} needs privileges this process does not have: set PORT to 1024 or above.`]);
+    case 'EADDRNOTAVAIL':
+      return new ConfigError([`HOST ${host} is not an address of this machine: set HOST to one of its addresses, 0.0.0.0 (every IPv4 interface) or 127.0.0.1 (this machine only).`]);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return new ConfigError([`HOST ${host} does not resolve to an address: set HOST to an IP address (e.g. 0.0.0.0 or 127.0.0.1) or a resolvable name of this machine.`]);
+    default:
+      return error;
+  }
+}
+
+const escapeHtml = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** `GET /`: a page with no outside resources, pointing at whatever this gateway serves. */
+function homePage({ explorer, landingPage, metrics }: { explorer: boolean; landingPage: boolean; metrics: boolean }): string {
+  const links: Array<[string, string]> = [];
+  if (explorer) links.push(['explorer/', 'Explorer: write and run queries (works offline)']);
+  if (landingPage) links.push(['graphql', 'Apollo Sandbox (loads from Apollo\'s CDN)']);
+  links.push(['readyz', 'Readiness, and the upstreams this gateway points at']);
+  if (metrics) links.push(['metrics', 'Prometheus metrics']);
+  const items = links.map(([href, label]) => `<li><a href="${href}">${escapeHtml(label)}</a></li>`).join('\n    ');
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>GraphQL gateway</title></head>
+<body>
+  <h1>GraphQL gateway</h1>
+  <p>The graph answers <code>POST /graphql</code> with a JSON body <code>{"query": "…", "variables": {…}}</code>.</p>
+  <ul>
+    ${items}
+  </ul>
+</body>
+</html>
+`;
 }

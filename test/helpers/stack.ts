@@ -38,7 +38,8 @@ export interface StackOptions {
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sims = await startSimulators(options.sims);
-  const config = { ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CACHE_ENABLED: 'false', ...options.env }), ...options.config };
+  // SIMULATORS: the stack points the gateway at its own simulators, also when NODE_ENV=production.
+  const config = { ...loadConfig({ PORT: '0', HOST: '127.0.0.1', CACHE_ENABLED: 'false', SIMULATORS: 'true', ...options.env }), ...options.config };
   sharedSchema ??= buildGatewaySchema();
   const gateway = await startGateway({
     ...options.gateway,

@@ -32,11 +32,11 @@ describe('limit settings', () => {
 describe('CORS_ORIGINS', () => {
   it('defaults to any origin in development and none in production', () => {
     expect(loadConfig({}).corsOrigins).toBe('*');
-    expect(loadConfig({ NODE_ENV: 'production' }).corsOrigins).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production', SIMULATORS: 'true' }).corsOrigins).toEqual([]);
   });
 
   it('takes * or origins separated by commas, normalized as browsers send them', () => {
-    expect(loadConfig({ NODE_ENV: 'production', CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
+    expect(loadConfig({ NODE_ENV: 'production', SIMULATORS: 'true', CORS_ORIGINS: '*' }).corsOrigins).toBe('*');
     expect(loadConfig({ CORS_ORIGINS: ' https://App.Example.com , http://localhost:3000/,https://x.example:443 ' }).corsOrigins).toEqual([
       'https://app.example.com',
       'http://localhost:3000',

@@ -23,6 +23,8 @@ describe('/readyz with real breakers', () => {
     });
   });
   afterAll(() => stack.close());
+  /** Where /readyz says the gateway points: the simulators' base URLs, as given to it. */
+  const where = () => ({ iqmetrix: stack.sims.iqmetrix.url, inspectorio: stack.sims.inspectorio.url });
 
   /** Sends operations that need `upstream` until its circuit opens. */
   async function openCircuit(upstream: 'iqmetrix' | 'inspectorio'): Promise<void> {
@@ -38,16 +40,16 @@ describe('/readyz with real breakers', () => {
 
   it('flips to 503 naming the open upstreams once every circuit is open, and back once they may probe', async () => {
     expect(await get(stack.gateway.url, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready', openUpstreams: [] } });
+    expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready', openUpstreams: [], upstreams: where() } });
 
     await openCircuit('iqmetrix');
     // One upstream down still leaves the other's fields to serve.
-    expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready', openUpstreams: ['iqmetrix'] } });
+    expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready', openUpstreams: ['iqmetrix'], upstreams: where() } });
 
     await openCircuit('inspectorio');
     const down = await get(stack.gateway.url, '/readyz');
     expect(down.status).toBe(503);
-    expect(down.body).toEqual({ status: 'unavailable', reason: 'the circuit of every upstream is open', openUpstreams: ['iqmetrix', 'inspectorio'] });
+    expect(down.body).toEqual({ status: 'unavailable', reason: 'the circuit of every upstream is open', openUpstreams: ['iqmetrix', 'inspectorio'], upstreams: where() });
     // The liveness probe must not restart a process whose upstreams are down.
     expect((await get(stack.gateway.url, '/healthz')).status).toBe(200);
 
@@ -59,7 +61,7 @@ describe('/readyz with real breakers', () => {
     stack.sims.iqmetrix.faults.clear();
     stack.sims.inspectorio.faults.clear();
     await sleep(HALF_OPEN_AFTER_MS + 100);
-    expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready', openUpstreams: [] } });
+    expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 200, body: { status: 'ready', openUpstreams: [], upstreams: where() } });
     const res = await stack.query(`{ company(id: ${[...stack.sims.dataset.companies.keys()][0]}) { name } }`);
     expect(res.body.errors).toBeUndefined();
     expect(stack.gateway.upstreams.iqmetrix.breakerState).toBe('closed');
@@ -74,7 +76,7 @@ describe('/readyz while shutting down', () => {
     try {
       expect((await get(stack.gateway.url, '/readyz')).status).toBe(200);
       const closing = stack.gateway.close();
-      expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 503, body: { status: 'shutting down', reason: 'the server is draining its in-flight operations' } });
+      expect(await get(stack.gateway.url, '/readyz')).toEqual({ status: 503, body: { status: 'shutting down', reason: 'the server is draining its in-flight operations', upstreams: { iqmetrix: stack.sims.iqmetrix.url, inspectorio: stack.sims.inspectorio.url } } });
       await closing;
       await expect(get(stack.gateway.url, '/readyz')).rejects.toThrow(/ECONNREFUSED/);
     } finally {

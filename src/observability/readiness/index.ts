@@ -1,9 +1,15 @@
 import type { BreakerState, TransportObserver } from '../../http/transport.js';
 import type { UpstreamName } from '../../errors.js';
 
+/**
+ * Where each upstream is, as `/readyz` shows it: the base URL without credentials, or
+ * `"simulator"` when the gateway runs on its embedded simulators.
+ */
+export type UpstreamLocations = Partial<Record<UpstreamName, string>>;
+
 export type ReadinessReport =
-  | { ready: true; body: { status: 'ready'; openUpstreams: UpstreamName[] } }
-  | { ready: false; body: { status: 'starting' | 'shutting down' | 'unavailable'; reason: string; openUpstreams?: UpstreamName[] } };
+  | { ready: true; body: { status: 'ready'; openUpstreams: UpstreamName[]; upstreams: UpstreamLocations } }
+  | { ready: false; body: { status: 'starting' | 'shutting down' | 'unavailable'; reason: string; openUpstreams?: UpstreamName[]; upstreams: UpstreamLocations } };
 
 /**
  * What `/readyz` answers: ready once the server listens, until shutdown begins, unless the
@@ -20,12 +26,18 @@ export class Readiness {
   /** When each upstream's circuit last opened; at most one entry per upstream. */
   private readonly openedAt = new Map<UpstreamName, number>();
   private breakers: () => Partial<Record<UpstreamName, BreakerState>> = () => ({});
+  private locations: UpstreamLocations = {};
 
   constructor(private readonly halfOpenAfterMs: number) {}
 
   /** Where the breaker states are read (the gateway's transports). */
   watchBreakers(states: () => Partial<Record<UpstreamName, BreakerState>>): void {
     this.breakers = states;
+  }
+
+  /** What `/readyz` reports under `upstreams` (see `UpstreamLocations`). */
+  describeUpstreams(locations: UpstreamLocations): void {
+    this.locations = { ...locations };
   }
 
   markServing(): void {
@@ -61,13 +73,14 @@ export class Readiness {
   }
 
   report(): ReadinessReport {
-    if (this.state === 'starting') return { ready: false, body: { status: 'starting', reason: 'the server has not started listening yet' } };
-    if (this.state === 'stopping') return { ready: false, body: { status: 'shutting down', reason: 'the server is draining its in-flight operations' } };
-    const upstreams = Object.keys(this.breakers());
+    const upstreams = this.locations;
+    if (this.state === 'starting') return { ready: false, body: { status: 'starting', reason: 'the server has not started listening yet', upstreams } };
+    if (this.state === 'stopping') return { ready: false, body: { status: 'shutting down', reason: 'the server is draining its in-flight operations', upstreams } };
+    const watched = Object.keys(this.breakers());
     const open = this.openUpstreams();
-    if (upstreams.length > 0 && open.length === upstreams.length) {
-      return { ready: false, body: { status: 'unavailable', reason: 'the circuit of every upstream is open', openUpstreams: open } };
+    if (watched.length > 0 && open.length === watched.length) {
+      return { ready: false, body: { status: 'unavailable', reason: 'the circuit of every upstream is open', openUpstreams: open, upstreams } };
     }
-    return { ready: true, body: { status: 'ready', openUpstreams: open } };
+    return { ready: true, body: { status: 'ready', openUpstreams: open, upstreams } };
   }
 }
