@@ -1,7 +1,8 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { redactUrl } from '../../src/observability/tracing/index.js';
+import { CallerContextPool } from '../../src/http/caller-context-pool.js';
+import { UpstreamSpans, redactUrl } from '../../src/observability/tracing/index.js';
 import { linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 import { recordingProxy, type RecordingProxy } from './recording-proxy.js';
 
@@ -179,6 +180,24 @@ describe('traces', () => {
     }
   });
 
+  it('marks an attempt cut by the operation’s deadline as an error, with the code the instrumentation records', async () => {
+    const slow = await startStack({ env: { OPERATION_TIMEOUT_MS: '300' }, gateway: { tracerProvider: provider } });
+    try {
+      slow.sims.iqmetrix.faults.set('GET /Companies({id})', { hang: true });
+      const res = await slow.query(`query Slow { company(id: ${linkedCompanyIds(slow.sims.dataset, 1)[0]}) { name } }`);
+      expect(res.body.errors?.length).toBeGreaterThan(0);
+      const spans = await finishedSpans();
+      const [operation] = spans.filter((s) => isOperation(s) && s.attributes['graphql.operation.name'] === 'Slow');
+      const cut = spans.filter((s) => isUpstream(s) && s.spanContext().traceId === operation!.spanContext().traceId);
+      expect(cut).toHaveLength(1);
+      expect(cut[0]!.status.code).toBe(SpanStatusCode.ERROR);
+      // The deadline's signal aborts with a DOMException TimeoutError; the instrumentation records its legacy code.
+      expect(cut[0]!.attributes['error.type']).toBe(23);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('records the error codes on the operation span', async () => {
     await stack.query(`query Missing { company(id: ${stack.sims.dataset.fixtures.unknownCompanyId}) { name } }`);
     const [operation] = (await finishedSpans()).filter(isOperation);
@@ -213,6 +232,33 @@ describe('traces', () => {
     } finally {
       await plain.close();
       await proxy.close();
+    }
+  });
+});
+
+describe('UpstreamSpans', () => {
+  it('records the URL with credential-like query values redacted, and only the attempts it is told about', async () => {
+    const spans = new UpstreamSpans(provider);
+    const pool = new CallerContextPool(new URL(stack.sims.iqmetrix.url).origin, { connections: 1 });
+    try {
+      const url = `${stack.sims.iqmetrix.url}/Companies(1)?access_token=s3cret&$top=5`;
+      const path = new URL(url).pathname + new URL(url).search;
+      const info = { upstream: 'iqmetrix' as const, route: 'GET /Companies({id})', method: 'GET', url, attempt: 0 };
+      await spans.observer.aroundAttempt!(info, async () => (await pool.request({ method: 'GET', path })).body.dump());
+      // Not an attempt: another client's request in the same process.
+      await (await pool.request({ method: 'GET', path })).body.dump();
+
+      const recorded = (await finishedSpans()).filter(isUpstream);
+      expect(recorded).toHaveLength(1);
+      expect(recorded[0]!.attributes).toMatchObject({
+        'url.full': `${stack.sims.iqmetrix.url}/Companies(1)?access_token=REDACTED&$top=5`,
+        'url.query': '?access_token=REDACTED&$top=5',
+        'http.route': 'GET /Companies({id})',
+      });
+      expect(JSON.stringify(recorded[0]!.attributes)).not.toContain('s3cret');
+    } finally {
+      spans.disable();
+      await pool.close();
     }
   });
 });
