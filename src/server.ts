@@ -14,6 +14,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { explorer } from './explorer.js';
+import { jwtAuthentication, loadManifest, noServiceSdl, rateLimit, trustedDocuments } from './edge/index.js';
 import { createOperationContext } from './graph/create-context.js';
 import { formatError } from './graph/format-error.js';
 import { knownOperationTypes } from './graph/operation-types.js';
@@ -79,6 +80,13 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   /** Closed after the upstream pools, on `close()`. */
   const closeHooks: Array<() => Promise<void> | void> = [() => store.close(), () => observability.close()];
 
+  // The edge (src/edge): who may call (JWT), how often (rate limit), which documents. Each
+  // refuses with an HTTP status before Apollo parses anything, so no resolver runs.
+  const manifest = config.edge.trustedDocuments.file ? await loadManifest(config.edge.trustedDocuments.file) : undefined;
+  const authentication = config.edge.auth ? jwtAuthentication(config.edge.auth, gatewayLogger) : undefined;
+  const limiter = config.edge.rateLimit.perMinute > 0 ? rateLimit(config.edge.rateLimit, gatewayLogger) : undefined;
+  if (limiter) closeHooks.push(() => limiter.close());
+
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
     ...observability.plugins,
@@ -93,10 +101,12 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
     schema: schema ?? buildGatewaySchema(),
     introspection: config.introspection,
     plugins,
-    formatError: formatError(config.production),
+    formatError: formatError(config.production, gatewayLogger),
     includeStacktraceInErrorResponses: !config.production,
+    // No "Did you mean …?" in production: suggestions spell out the schema that introspection hides.
+    hideSchemaDetailsFromClientErrors: config.production,
     // A mutation or subscription is refused as invalid (400), not failed in execution (200, INTERNAL_SERVER_ERROR).
-    validationRules: [knownOperationTypes],
+    validationRules: [knownOperationTypes, ...(config.edge.serviceSdl ? [] : [noServiceSdl])],
     csrfPrevention: true,
     cache: store.cache,
     persistedQueries: { ttl: config.cache.apqTtlSeconds },
@@ -125,7 +135,11 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   app.use(
     '/graphql',
     cors(corsOptions(config.corsOrigins)),
+    // Authentication before the rate limit, which counts per verified subject.
+    ...(authentication ? [authentication.middleware] : []),
+    ...(limiter ? [limiter.middleware] : []),
     express.json({ limit: config.limits.maxBodyBytes }),
+    trustedDocuments({ documents: manifest, only: config.edge.trustedDocuments.only }),
     ...observability.graphqlMiddleware,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => createOperationContext(upstreams, config.operationTimeoutMs, req, res),

@@ -1,6 +1,7 @@
-import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ErrorCode } from '../errors.js';
+import type { Logger } from 'pino';
 import { logger } from '../logger.js';
 
 /**
@@ -8,7 +9,7 @@ import { logger } from '../logger.js';
  * validation) reach the client as they are. Anything else is a bug: logged whole, and in
  * production reduced to INTERNAL_SERVER_ERROR with a generic message.
  */
-export function formatError(production: boolean) {
+export function formatError(production: boolean, log: Logger = logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code;
@@ -16,8 +17,19 @@ export function formatError(production: boolean) {
     // Apollo's own codes (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, PERSISTED_QUERY_NOT_FOUND…)
     // are what clients and APQ expect, so they pass too.
     if (deliberate || (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR)) return formatted;
-    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
+    // Apollo Server refuses some malformed requests with a 4xx status but no code (an APQ
+    // hash that does not match its query, an APQ version other than 1, when they get past
+    // src/edge/trusted-documents). The caller's mistake: BAD_REQUEST, with Apollo's message.
+    if (isClientRefusal(original)) return { ...formatted, extensions: { ...formatted.extensions, code: ApolloServerErrorCode.BAD_REQUEST } };
+    log.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
     if (!production) return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
+}
+
+/** A request-level error (no path) that Apollo Server gave a 4xx HTTP status. */
+function isClientRefusal(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.path !== undefined) return false;
+  const status = (error.extensions?.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }

@@ -1,4 +1,5 @@
 import { ApolloClient, HttpLink, InMemoryCache, type Reference, type StoreObject } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { relayStylePagination } from '@apollo/client/utilities';
 
 /**
@@ -41,7 +42,25 @@ export function createCache(): InMemoryCache {
   });
 }
 
+/** SHA-256 of a text, as lower-case hex, with the Web Crypto API (browsers, Node 20+). */
+async function sha256(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface ClientOptions {
+  /**
+   * Send operations by hash (`extensions.persistedQuery`) instead of their text. Against a
+   * gateway with TRUSTED_DOCUMENTS_ONLY=true this is required: its TRUSTED_DOCUMENTS_FILE is the
+   * manifest `npm run persisted-queries:frontend` writes from this folder's operations, whose
+   * ids are the SHA-256 of exactly the text this client would send.
+   */
+  persistedQueries?: boolean;
+}
+
 /** A client for the gateway at `uri` (e.g. `https://gateway.example/graphql`). */
-export function createApolloClient(uri: string, fetchImpl: typeof fetch = fetch): ApolloClient {
-  return new ApolloClient({ link: new HttpLink({ uri, fetch: fetchImpl }), cache: createCache() });
+export function createApolloClient(uri: string, fetchImpl: typeof fetch = fetch, options: ClientOptions = {}): ApolloClient {
+  const http = new HttpLink({ uri, fetch: fetchImpl });
+  const link = options.persistedQueries ? new PersistedQueryLink({ sha256 }).concat(http) : http;
+  return new ApolloClient({ link, cache: createCache() });
 }

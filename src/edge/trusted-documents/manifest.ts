@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { ConfigError } from '../../config.js';
 
 /** One operation of an Apollo persisted query manifest. */
 export interface TrustedDocument {
@@ -14,9 +15,10 @@ export interface TrustedDocument {
 /** The trusted documents, by id. */
 export type TrustedDocuments = ReadonlyMap<string, TrustedDocument>;
 
-export class ManifestError extends Error {
+/** A manifest that cannot be used: a configuration problem, so the start stops with its message. */
+export class ManifestError extends ConfigError {
   constructor(file: string, problem: string) {
-    super(`TRUSTED_DOCUMENTS_FILE ${file}: ${problem}`);
+    super([`TRUSTED_DOCUMENTS_FILE ${file}: ${problem}`]);
     this.name = 'ManifestError';
   }
 }
