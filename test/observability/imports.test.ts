@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 
 // The import graph of src/, read from the sources: every relative `import … from` and
 // `export … from` (type-only ones too: they are where a dependency between folders shows
-// first, even before it costs anything at run time) and every relative dynamic import().
+// first, even before it costs anything at run time), every side-effect import and every
+// relative dynamic import().
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
@@ -16,7 +17,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-const SPECIFIER = /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)/g;
+const SPECIFIER = /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|(?:^|\n)\s*import\s+'([^']+)'/g;
 
 /** module (path under src/, `.ts`) → the modules it imports. */
 function importGraph(): Map<string, string[]> {
@@ -25,7 +26,7 @@ function importGraph(): Map<string, string[]> {
     const text = readFileSync(file, 'utf8');
     const targets: string[] = [];
     for (const match of text.matchAll(SPECIFIER)) {
-      const specifier = match[1] ?? match[2]!;
+      const specifier = match[1] ?? match[2] ?? match[3]!;
       if (!specifier.startsWith('.')) continue;
       targets.push(relative(SRC, resolve(dirname(file), specifier.replace(/\.js$/, '.ts'))));
     }
