@@ -172,3 +172,34 @@ describe.each(['development', 'production'] as const)('client mistakes (%s)', (m
     expect(errorLines).toEqual([]);
   });
 });
+
+describe('credential mistakes with AUTH_MODE=passthrough', () => {
+  const lines: string[] = [];
+  const gatewayLogger = createLogger({ write: (line: string) => void lines.push(line) }, 'debug');
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { AUTH_MODE: 'passthrough', NODE_ENV: 'production' }, gateway: { logger: gatewayLogger } });
+  });
+  afterAll(() => stack.close());
+
+  const query = '{ company(id: 14146) { name } organization(id: 6000) { name } }';
+  it.each([
+    ['no credentials', {}],
+    ['a bare "Bearer"', { authorization: 'Bearer' }],
+    ['Basic instead of Bearer', { authorization: 'Basic dXNlcjpwYXNz' }],
+    ['a token with spaces', { authorization: 'Bearer a b c' }],
+    ['a token with Latin-1 letters', { authorization: 'Bearer \u00e9t\u00e9' }],
+    ['an unknown token and API key', { authorization: 'Bearer nope', 'x-inspectorio-api-key': 'nope' }],
+    ['an API key with a byte over 0x7f', { 'x-inspectorio-api-key': 'k\u00ff' }],
+  ])('%s: each field that needs a credential is UNAUTHENTICATED, nothing else', async (_name, headers) => {
+    lines.length = 0;
+    const response = await stack.query(query, undefined, headers as Record<string, string>);
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({ company: null, organization: null });
+    expect(response.body.errors!.map((e) => [e.path, e.extensions?.code]).sort()).toEqual([
+      [['company'], 'UNAUTHENTICATED'],
+      [['organization'], 'UNAUTHENTICATED'],
+    ]);
+    expect(lines.map((l) => JSON.parse(l) as { level: number }).filter((l) => l.level >= 50)).toEqual([]);
+  });
+});
