@@ -3,7 +3,9 @@ import { startSimulators } from './index.js';
 
 const USAGE = `usage: tsx src/sim/cli.ts [--seed N] [--host H] [--latency MS] [--port-iqmetrix P] [--port-inspectorio P]
                         [--rate-limit N] [--rate-window SECONDS] [--bare-array]
-Prints {"iqmetrixUrl","iqmetrixAccountsUrl","inspectorioUrl"} as one JSON line, then serves until SIGTERM/SIGINT.`;
+Prints {"iqmetrixUrl","iqmetrixAccountsUrl","inspectorioUrl"} as one JSON line, then serves until SIGTERM/SIGINT.
+Each simulator's origin also serves its controls: POST /__sim/faults {"route","spec"}, DELETE /__sim/faults[?route=],
+GET /__sim/requests, POST /__sim/requests/reset (fault specs: src/sim/README.md).`;
 
 const OPTIONS = {
   seed: { type: 'string' },
