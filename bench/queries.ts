@@ -1,5 +1,7 @@
 import { PARTNER_SUPPLY_NETWORK } from '../src/graph/example-queries.js';
 import type { SimDataset } from '../src/sim/dataset.js';
+import { INSPECTORIO, INSPECTORIO_MAX_EXTERNAL_IDS } from '../src/upstreams/inspectorio/definition.js';
+import { IQMETRIX } from '../src/upstreams/iqmetrix/definition.js';
 
 // The named operations the benchmark drives, each with what it *should* cost: the fewest
 // upstream requests any gateway could make for it (read off the simulator's dataset, so the
@@ -20,13 +22,17 @@ export interface InFlightCaps {
 /** Gateway defaults (src/config.ts); Inspectorio documents 20 as its limit. */
 export const DEFAULT_CAPS: InFlightCaps = { iqmetrix: 32, inspectorio: 20 };
 
-export const ROUTE_UPSTREAM: Record<string, Upstream> = {
-  'GET /Partners({id})/Relationships/Companies': 'iqmetrix',
-  'GET /Companies({id})': 'iqmetrix',
-  'GET /v1/organizations': 'inspectorio',
-  'GET /v1/organizations/{id}': 'inspectorio',
-  'GET /v2/organizations/{id}/relationships': 'inspectorio',
-};
+/** Route names of the two route tables (src/upstreams/<name>/definition.ts). */
+const PARTNER_RELATIONSHIPS = IQMETRIX.routes.partnerCompanyRelationships.name;
+const COMPANY = IQMETRIX.routes.company.name;
+const ORGANIZATIONS = INSPECTORIO.routes.organizations.name;
+const ORGANIZATION = INSPECTORIO.routes.organization.name;
+const ORGANIZATION_RELATIONSHIPS = INSPECTORIO.routes.organizationRelationships.name;
+
+/** Which upstream serves each route. */
+export const ROUTE_UPSTREAM: Record<string, Upstream> = Object.fromEntries(
+  [IQMETRIX, INSPECTORIO].flatMap((upstream) => Object.values(upstream.routes).map((route) => [route.name, upstream.name as Upstream])),
+);
 
 /** One request body a load generator sends, and how to tell its answer is right. */
 export interface Operation {
@@ -92,8 +98,6 @@ const NODES = `query Nodes($ids: [ID!]!) {
 const PAGE_SIZE = 100;
 const NETWORK_PAGE = 25;
 const NODE_IDS = 50;
-/** At most this many externalIds per `GET /v1/organizations` (src/upstreams/inspectorio/paths.ts). */
-const EXTERNAL_IDS_PER_CALL = 100;
 
 const body = (query: string, variables: Record<string, unknown>) => JSON.stringify({ query, variables });
 
@@ -146,7 +150,7 @@ export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_C
       name: 'small',
       title: `company(id: ${smallCompanyId}) and its organization`,
       expectation: {
-        minimum: { 'GET /Companies({id})': 1, 'GET /v1/organizations': 1 },
+        minimum: { [COMPANY]: 1, [ORGANIZATIONS]: 1 },
         minimumWhy: '1 company (no batch form) + 1 organizations-by-externalId call',
         idealRounds: 1,
         idealWhy: 'both calls are keyed by the company id in the argument, so they can run side by side',
@@ -171,16 +175,16 @@ export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_C
       title: `PartnerSupplyNetwork(partner ${partnerId})`,
       expectation: {
         minimum: {
-          'GET /Partners({id})/Relationships/Companies': 1,
-          'GET /v1/organizations': Math.ceil(networkCompanies.length / EXTERNAL_IDS_PER_CALL),
-          'GET /v2/organizations/{id}/relationships': networkOrganizations.size,
+          [PARTNER_RELATIONSHIPS]: 1,
+          [ORGANIZATIONS]: Math.ceil(networkCompanies.length / INSPECTORIO_MAX_EXTERNAL_IDS),
+          [ORGANIZATION_RELATIONSHIPS]: networkOrganizations.size,
         },
         minimumWhy:
-          `1 iQmetrix page (it also proves the partner exists) + ceil(${networkCompanies.length} distinct companies / ${EXTERNAL_IDS_PER_CALL}) ` +
+          `1 iQmetrix page (it also proves the partner exists) + ceil(${networkCompanies.length} distinct companies / ${INSPECTORIO_MAX_EXTERNAL_IDS}) ` +
           `organization batch + ${networkOrganizations.size} relationship lists, one per distinct linked organization in the first ${NETWORK_PAGE}`,
         idealRounds: 3,
         idealWhy: 'page → organizations of its companies → their relationship lists',
-        floorRounds: 1 + rounds(Math.ceil(networkCompanies.length / EXTERNAL_IDS_PER_CALL), caps.inspectorio) + rounds(networkOrganizations.size, caps.inspectorio),
+        floorRounds: 1 + rounds(Math.ceil(networkCompanies.length / INSPECTORIO_MAX_EXTERNAL_IDS), caps.inspectorio) + rounds(networkOrganizations.size, caps.inspectorio),
       },
       prepare: async () => [
         {
@@ -205,7 +209,7 @@ export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_C
       name: 'paging',
       title: `partner ${partnerId}'s ${partnerList.length} relationships, ${PAGE_SIZE} a page (${pageCount} pages, cycled)`,
       expectation: {
-        minimum: { 'GET /Partners({id})/Relationships/Companies': 1 },
+        minimum: { [PARTNER_RELATIONSHIPS]: 1 },
         minimumWhy: 'one iQmetrix page per GraphQL page ($skip/$top); company names come with the relationships',
         idealRounds: 1,
         idealWhy: 'one page request',
@@ -243,7 +247,7 @@ export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_C
       name: 'nodes',
       title: `nodes(${NODE_IDS} ids: ${organizationIds.length} Organization + ${companyIds.length} Company)`,
       expectation: {
-        minimum: { 'GET /Companies({id})': companyIds.length, 'GET /v1/organizations/{id}': organizationIds.length },
+        minimum: { [COMPANY]: companyIds.length, [ORGANIZATION]: organizationIds.length },
         minimumWhy: 'one call per distinct id: neither companies nor organizations by id have a batch form',
         idealRounds: 1,
         idealWhy: 'every id is independent',

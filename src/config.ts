@@ -4,7 +4,9 @@
 import { DEFAULT_TRANSPORT_SETTINGS, type TransportSettings } from './http/transport.js';
 import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/limits/settings.js';
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
-import { INSPECTORIO_MAX_IN_FLIGHT } from './upstreams/inspectorio/paths.js';
+import { routeKey, type UpstreamDefinition } from './upstreams/definition.js';
+import { INSPECTORIO } from './upstreams/inspectorio/definition.js';
+import { IQMETRIX } from './upstreams/iqmetrix/definition.js';
 import { LOG_LEVELS } from './logger.js';
 import { PASSTHROUGH_JWT_HEADER, type EdgeSettings } from './edge/settings.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing/settings.js';
@@ -86,7 +88,10 @@ export interface CacheSettings {
   redisUrl: string | undefined;
   /** Size bound of the in-memory LRU, in bytes. */
   maxMemoryBytes: number;
-  /** Default time to live of each route's reads, in seconds, when the upstream sends no Cache-Control. */
+  /**
+   * Default time to live of each route's reads, in seconds, when the upstream sends no
+   * Cache-Control, by `<upstream> <route name>`: the route table's lifetime, or its CACHE_TTL_* variable.
+   */
   ttlSeconds: Record<string, number>;
   /** How long an automatic persisted query stays registered, in seconds. */
   apqTtlSeconds: number;
@@ -178,7 +183,12 @@ class EnvReader {
   }
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export interface LoadConfigOptions {
+  /** Upstreams added beside the built-in two (startGateway's `extensions`): their routes' CACHE_TTL_* variables are read too. */
+  upstreams?: readonly UpstreamDefinition[];
+}
+
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): Config {
   const read = new EnvReader(env);
   const production = env.NODE_ENV === 'production';
 
@@ -188,9 +198,9 @@ export function loadConfig(env: Env = process.env): Config {
 
   const iqUrl = read.url('IQMETRIX_URL', (u) => (/\/v\d+$/.test(u.pathname.replace(/\/+$/, '')) ? undefined : 'must include the API version, e.g. https://entitymanagerdemo.iqmetrix.net/v1'));
   const inspUrl = read.url('INSPECTORIO_URL', (u) => (/\/v\d+\/?$/.test(u.pathname) ? 'must not include a version: /v1 and /v2 paths are appended' : undefined));
-  const iqMaxInFlight = read.int('IQMETRIX_MAX_IN_FLIGHT', 32, 1, 1000);
+  const iqMaxInFlight = read.int(IQMETRIX.settings.maxInFlight, IQMETRIX.maxInFlight.default, 1, IQMETRIX.maxInFlight.max);
   // Inspectorio documents 20 requests in flight per client: more is not ours to choose.
-  const inspMaxInFlight = read.int('INSPECTORIO_MAX_IN_FLIGHT', INSPECTORIO_MAX_IN_FLIGHT, 1, INSPECTORIO_MAX_IN_FLIGHT);
+  const inspMaxInFlight = read.int(INSPECTORIO.settings.maxInFlight, INSPECTORIO.maxInFlight.default, 1, INSPECTORIO.maxInFlight.max);
 
   const authMode = read.oneOf('AUTH_MODE', ['service', 'passthrough'] as const, 'service');
   const d = DEFAULT_TRANSPORT_SETTINGS;
@@ -247,7 +257,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const observability = readObservability(read);
 
-  const cache = readCache(read);
+  const cache = readCache(read, [IQMETRIX, INSPECTORIO, ...(options.upstreams ?? [])]);
   const edge = readEdge(read, authMode, cache);
   read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
 
@@ -349,7 +359,7 @@ function readEdge(read: EnvReader, authMode: AuthMode, cache: CacheSettings): Ed
 }
 
 /** REDIS_URL, CACHE_* and APQ_TTL_SECONDS. */
-function readCache(read: EnvReader): CacheSettings {
+function readCache(read: EnvReader, upstreams: readonly UpstreamDefinition[]): CacheSettings {
   const redisUrl = read.string('REDIS_URL');
   // Not echoed: a Redis URL may carry a password.
   if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) read.problems.push('REDIS_URL must be a redis:// or rediss:// URL.');
@@ -358,16 +368,23 @@ function readCache(read: EnvReader): CacheSettings {
     enabled: read.bool('CACHE_ENABLED', true),
     redisUrl,
     maxMemoryBytes: read.int('CACHE_MAX_MEMORY_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3),
-    ttlSeconds: {
-      'GET /Partners({id})/Relationships/Companies': read.int('CACHE_TTL_PARTNER_RELATIONSHIPS', 30, 0, day),
-      'GET /Companies({id})': read.int('CACHE_TTL_COMPANY', 60, 0, day),
-      'GET /v1/organizations/{id}': read.int('CACHE_TTL_ORGANIZATION', 60, 0, day),
-      'GET /v1/organizations': read.int('CACHE_TTL_ORGANIZATION', 60, 0, day),
-      'GET /v2/organizations/{id}/relationships': read.int('CACHE_TTL_ORGANIZATION_RELATIONSHIPS', 30, 0, day),
-      'GET /v1/relationship-types': read.int('CACHE_TTL_REFERENCE_LISTS', 600, 0, day),
-      'GET /v1/contact-roles': read.int('CACHE_TTL_REFERENCE_LISTS', 600, 0, day),
-    },
+    ttlSeconds: readRouteTtls(read, upstreams, day),
     apqTtlSeconds: read.int('APQ_TTL_SECONDS', day, 0, 30 * day),
     keyPrefix: read.string('CACHE_KEY_PREFIX') ?? 'gw',
   };
+}
+
+/** Each cached route's lifetime: its CACHE_TTL_* variable (one variable may serve several routes), else the route table's. */
+function readRouteTtls(read: EnvReader, upstreams: readonly UpstreamDefinition[], maxSeconds: number): Record<string, number> {
+  const byVariable = new Map<string, number>();
+  const ttls: Record<string, number> = {};
+  for (const upstream of upstreams) {
+    for (const route of Object.values(upstream.routes)) {
+      if (!route.cache) continue;
+      const { env, ttlSeconds } = route.cache;
+      if (!byVariable.has(env)) byVariable.set(env, read.int(env, ttlSeconds, 0, maxSeconds));
+      ttls[routeKey(upstream.name, route.name)] = byVariable.get(env)!;
+    }
+  }
+  return ttls;
 }

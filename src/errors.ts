@@ -28,7 +28,8 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export type UpstreamName = 'iqmetrix' | 'inspectorio';
+/** An upstream's name, as its definition gives it (src/upstreams/<name>/definition.ts): `iqmetrix`, `inspectorio`, or an added one's. */
+export type UpstreamName = string;
 
 export function badUserInput(message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT, ...extensions } });

@@ -35,10 +35,37 @@ export function loadTypeDefs(): string[] {
  * The schema is a Federation 2 subgraph (the `@link`/`@key` in schema/*.graphql), so /graphql
  * serves `_service` and `_entities` beside the public fields: a supergraph can compose it as
  * it is, and `_entities` is also the batch entry point for schema stitching (src/stitching.ts).
+ *
+ * `extension` adds types and fields (an added upstream's, docs/architecture.md): its SDL is
+ * appended to schema/*.graphql (so it may `extend type Query`) and its resolvers are merged in
+ * type by type; a field both define is a mistake and throws.
  */
-export function buildGatewaySchema(): GraphQLSchema {
-  const typeDefs = parse(loadTypeDefs().join('\n'));
-  return buildSubgraphSchema([{ typeDefs, resolvers: resolvers as GraphQLResolverMap<GatewayContext> }]);
+export function buildGatewaySchema(extension: SchemaExtension = {}): GraphQLSchema {
+  const typeDefs = parse([...loadTypeDefs(), ...(extension.typeDefs ? [extension.typeDefs] : [])].join('\n'));
+  return buildSubgraphSchema([{ typeDefs, resolvers: mergeResolvers(resolvers as GraphQLResolverMap<GatewayContext>, extension.resolvers ?? {}) }]);
+}
+
+/** Types and fields added to the graph beside schema/*.graphql. */
+export interface SchemaExtension {
+  /** SDL appended to schema/*.graphql, e.g. `type Widget { … } extend type Query { widget(id: ID!): Widget }`. */
+  typeDefs?: string;
+  /** Resolvers of the added types and fields, by type name then field name. */
+  resolvers?: GraphQLResolverMap<GatewayContext>;
+}
+
+function mergeResolvers(base: GraphQLResolverMap<GatewayContext>, added: GraphQLResolverMap<GatewayContext>): GraphQLResolverMap<GatewayContext> {
+  const merged: GraphQLResolverMap<GatewayContext> = { ...base };
+  for (const [typeName, fields] of Object.entries(added)) {
+    const existing = merged[typeName];
+    if (existing === undefined) {
+      merged[typeName] = fields;
+      continue;
+    }
+    const clash = Object.keys(fields).find((field) => field in existing);
+    if (clash) throw new Error(`the schema extension redefines the resolver of ${typeName}.${clash}`);
+    merged[typeName] = { ...existing, ...fields } as (typeof merged)[string];
+  }
+  return merged;
 }
 
 /** The subgraph SDL a supergraph composes: exactly what `_service { sdl }` answers over HTTP. */

@@ -22,12 +22,13 @@ import type { GatewayContext } from './graph/context.js';
 import { logger } from './logger.js';
 import { Observability } from './observability/index.js';
 import { corsOptions, limitsPlugin, requestBodyErrors } from './plugins/limits/index.js';
-import { buildGatewaySchema } from './schema.js';
+import { buildGatewaySchema, type SchemaExtension } from './schema.js';
 import { createSharedStore } from './cache/store.js';
 import { privateResponsesPlugin } from './plugins/cache-hints/index.js';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { UpstreamReadCache } from './cache/upstream-cache.js';
-import { Upstreams, type UpstreamTargets } from './upstreams/index.js';
+import { defaultTtls } from './upstreams/definition.js';
+import { Upstreams, type ExtraUpstream, type UpstreamTargets, type UpstreamsOptions } from './upstreams/index.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -41,6 +42,24 @@ export interface GatewayOptions {
   tracerProvider?: TracerProvider | undefined;
   /** The upstreams are the embedded simulators: /readyz then says `"simulator"` rather than their URLs. */
   simulated?: boolean;
+  /** More upstreams, and the types, fields and resolvers that read them (docs/architecture.md, "How to add an upstream"). */
+  extensions?: GatewayExtensions;
+  /**
+   * Replacements of the built-in upstream definitions: the same routes with other policies,
+   * circuits or cache lifetimes (`withRoutes`, src/upstreams/definition.ts). Give them to
+   * `loadConfig(env, { upstreams })` too when they change a cache lifetime.
+   */
+  upstreamDefinitions?: UpstreamsOptions['definitions'];
+}
+
+/** What an extension adds to the gateway: upstreams, and the part of the graph they serve. */
+export interface GatewayExtensions extends SchemaExtension {
+  /**
+   * Upstreams beside iQmetrix and Inspectorio. Their routes' cache lifetimes are the route
+   * tables' unless `loadConfig(env, { upstreams })` was given their definitions (then their
+   * CACHE_TTL_* variables apply).
+   */
+  upstreams?: readonly ExtraUpstream[];
 }
 
 export interface RunningGateway {
@@ -60,7 +79,18 @@ export interface RunningGateway {
   onClose(hook: () => Promise<void> | void): void;
 }
 
-export async function startGateway({ config, upstreams: targets, schema, logger: gatewayLogger = logger, tracerProvider, simulated = false }: GatewayOptions): Promise<RunningGateway> {
+export async function startGateway({
+  config,
+  upstreams: targets,
+  schema,
+  logger: gatewayLogger = logger,
+  tracerProvider,
+  simulated = false,
+  extensions = {},
+  upstreamDefinitions,
+}: GatewayOptions): Promise<RunningGateway> {
+  if (schema && (extensions.typeDefs || extensions.resolvers)) throw new Error('startGateway: pass either a prebuilt schema or extensions with typeDefs/resolvers, not both');
+  const extraUpstreams = extensions.upstreams ?? [];
   const app = express();
   app.disable('x-powered-by');
   // gzip or br when the client accepts it: a partner's supply network is tens of kB of JSON
@@ -70,8 +100,17 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   const observability = new Observability({ logger: gatewayLogger, tracerProvider, breakerHalfOpenAfterMs: config.resilience.breakerHalfOpenAfterMs });
   // Upstream reads and APQ share one store: Redis across replicas with REDIS_URL, else an LRU.
   const store = createSharedStore({ redisUrl: config.cache.redisUrl, maxMemoryBytes: config.cache.maxMemoryBytes, keyPrefix: config.cache.keyPrefix });
-  const readCache = config.cache.enabled ? new UpstreamReadCache(store.cache, config.cache.ttlSeconds, observability.metrics) : undefined;
-  const upstreams = new Upstreams({ targets, authMode: config.authMode, resilience: config.resilience, observer: observability.observer, cache: readCache });
+  const ttlSeconds = { ...defaultTtls(extraUpstreams.map((upstream) => upstream.definition)), ...config.cache.ttlSeconds };
+  const readCache = config.cache.enabled ? new UpstreamReadCache(store.cache, ttlSeconds, observability.metrics) : undefined;
+  const upstreams = new Upstreams({
+    targets,
+    authMode: config.authMode,
+    resilience: config.resilience,
+    observer: observability.observer,
+    cache: readCache,
+    definitions: upstreamDefinitions,
+    extra: extraUpstreams,
+  });
   observability.watch(upstreams);
   observability.readiness.describeUpstreams({
     iqmetrix: simulated ? 'simulator' : withoutCredentials(targets.iqmetrix.url),
@@ -98,7 +137,7 @@ export async function startGateway({ config, upstreams: targets, schema, logger:
   ];
 
   const apollo = new ApolloServer<GatewayContext>({
-    schema: schema ?? buildGatewaySchema(),
+    schema: schema ?? buildGatewaySchema(extensions),
     introspection: config.introspection,
     plugins,
     formatError: formatError(config.production, gatewayLogger),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { UpstreamName } from '../errors.js';
 import type { UpstreamResponse } from '../http/transport.js';
+import { routeKey } from '../upstreams/definition.js';
 
 /** Told of every lookup, for metrics. */
 export interface CacheObserver {
@@ -18,7 +19,10 @@ export interface CacheObserver {
 export class UpstreamReadCache {
   constructor(
     private readonly store: KeyValueCache<string>,
-    /** Default time to live per route name, in seconds; 0 or absent: not cached. */
+    /**
+     * Default time to live per route, in seconds, by `<upstream> <route name>` (routeKey): the
+     * route tables' lifetimes as config read them (CACHE_TTL_*). 0 or absent: not cached.
+     */
     private readonly ttlSeconds: Readonly<Record<string, number>>,
     private readonly observer: CacheObserver = {},
   ) {}
@@ -30,8 +34,8 @@ export class UpstreamReadCache {
   }
 
   /** Whether reads of this route are cached at all (a route with no TTL skips the store). */
-  caches(route: string): boolean {
-    return (this.ttlSeconds[route] ?? 0) > 0;
+  caches(upstream: UpstreamName, route: string): boolean {
+    return (this.ttlSeconds[routeKey(upstream, route)] ?? 0) > 0;
   }
 
   async read(upstream: UpstreamName, route: string, key: string): Promise<string | undefined> {
@@ -41,8 +45,8 @@ export class UpstreamReadCache {
     return body;
   }
 
-  async write(route: string, key: string, response: Pick<UpstreamResponse, 'headers' | 'body'>): Promise<void> {
-    const ttl = cacheControlTtl(response.headers['cache-control']) ?? this.ttlSeconds[route] ?? 0;
+  async write(upstream: UpstreamName, route: string, key: string, response: Pick<UpstreamResponse, 'headers' | 'body'>): Promise<void> {
+    const ttl = cacheControlTtl(response.headers['cache-control']) ?? this.ttlSeconds[routeKey(upstream, route)] ?? 0;
     if (ttl > 0) await this.store.set(key, response.body, { ttl });
   }
 }

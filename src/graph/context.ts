@@ -1,4 +1,5 @@
 import type { Loaders } from '../loaders/index.js';
+import type { UpstreamClients } from '../upstreams/index.js';
 
 /** Everything one GraphQL operation needs, created per request and dropped with it. */
 export interface GatewayContext {
@@ -7,4 +8,10 @@ export interface GatewayContext {
   requestId: string;
   /** Upstream calls made so far by this operation, by `upstream route`. */
   upstreamCalls: Map<string, number>;
+  /**
+   * This operation's caller of any upstream, by its definition: `upstream(DEFINITION).call(route, ...args)`.
+   * For upstreams added through startGateway's `extensions` (docs/architecture.md); the
+   * built-in two are read through `loaders`.
+   */
+  upstream: UpstreamClients['caller'];
 }

@@ -35,5 +35,5 @@ export function createOperationContext(upstreams: Upstreams, operationTimeoutMs:
     },
     req.headers,
   );
-  return { requestId, upstreamCalls, loaders: createLoaders(clients.iqmetrix, clients.inspectorio) };
+  return { requestId, upstreamCalls, loaders: createLoaders(clients.iqmetrix, clients.inspectorio), upstream: clients.caller };
 }

@@ -1,14 +1,21 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ExponentialBackoff, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
-import { errors as undiciErrors, type Pool } from 'undici';
+import type { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { ErrorCode, UpstreamError, codeForUpstreamStatus, type UpstreamName } from '../errors.js';
+import type { UpstreamName } from '../errors.js';
+import type { InFlightLimiter, Release } from './concurrency/types.js';
+import { LocalSemaphore } from './concurrency/local.js';
+import { describeTransportError, isAbort, noResponseFailure, notJsonFailure } from './failures.js';
+import type { BreakerSettings, RequestPolicy, TransportHooks } from './policy.js';
 import { CallerContextPool } from './caller-context-pool.js';
 import { RetryBudget } from './retry-budget.js';
 
 // The one way the gateway talks to an upstream. Upstream clients describe a request
 // (route, path, headers); this runs it on a keep-alive pool behind a circuit breaker and a
-// retry policy, and turns every failure into an UpstreamError carrying a public code, once.
+// retry policy, and turns every failure into an UpstreamError carrying a public code, once
+// (the codes themselves: ./failures.ts). It knows no upstream: what differs per route or per
+// upstream (timeouts, retries, a route's own circuit or share of the cap, a rate-limit
+// header) it asks of the TransportHooks the route table provides (./policy.ts).
 //
 // Libraries: undici's Pool gives keep-alive, the timeouts and the in-flight cap (its
 // `connections` limit queues what is beyond it); cockatiel gives the circuit breaker and the
@@ -128,18 +135,32 @@ export type AttemptEnd = (event: { status: number | undefined; error?: unknown }
 
 type Outcome = { response: UpstreamResponse; error?: undefined } | { error: unknown; response?: undefined };
 
+/** The transport's own hooks type: policies see the request and the response as the transport does. */
+export type UpstreamHooks = TransportHooks<UpstreamRequest, UpstreamResponse>;
+
+/** The default in-flight cap: the pool's `connections` limit does the capping and the queueing. */
+function poolLimiter(limit: number): InFlightLimiter {
+  const release: Release = () => {};
+  return { mode: 'local', limit, acquire: () => Promise.resolve(release) };
+}
+
 export class UpstreamTransport {
   private readonly pool: Pool;
   private readonly origin: string;
   private readonly basePath: string;
   private readonly breaker: CircuitBreakerPolicy;
+  /** Circuits of routes that have their own (TransportHooks.breaker), by route name. */
+  private readonly routeBreakers = new Map<string, CircuitBreakerPolicy | null>();
+  /** Each capped route's share of the in-flight cap, by route name and share. */
+  private readonly routeShares = new Map<string, LocalSemaphore>();
   private readonly budget: RetryBudget;
-  private readonly backoff: ExponentialBackoff<unknown>;
+  private readonly limiter: InFlightLimiter;
 
   constructor(
     readonly upstream: UpstreamName,
     private readonly settings: TransportSettings,
     private readonly observer: TransportObserver = {},
+    private readonly hooks: UpstreamHooks = {},
   ) {
     const base = new URL(settings.url);
     this.origin = base.origin;
@@ -154,12 +175,19 @@ export class UpstreamTransport {
       bodyTimeout: settings.bodyTimeoutMs,
       keepAliveTimeout: 30_000,
     });
-    // Only the upstream's own trouble counts against it: 5xx and no response at all. A 4xx
-    // is a valid answer, and an aborted call is our deadline, not the upstream's fault.
-    // It opens on the share of failures over a window, not on a run of consecutive ones: at
-    // hundreds of calls a second, five failures in a row happen by chance at a 20 % error
-    // rate, and opening then would turn a partial outage into a total one.
-    this.breaker = circuitBreaker(
+    this.breaker = this.createBreaker(settings);
+    this.breaker.onStateChange((state) => this.observer.onBreakerStateChange?.({ upstream, state: breakerStateName(state) }));
+    this.budget = new RetryBudget(settings.retryBudgetRatio, settings.retryBudgetMinPerSecond);
+    this.limiter = hooks.limiter ?? poolLimiter(settings.maxInFlight);
+  }
+
+  // Only the upstream's own trouble counts against it: 5xx and no response at all. A 4xx
+  // is a valid answer, and an aborted call is our deadline, not the upstream's fault.
+  // It opens on the share of failures over a window, not on a run of consecutive ones: at
+  // hundreds of calls a second, five failures in a row happen by chance at a 20 % error
+  // rate, and opening then would turn a partial outage into a total one.
+  private createBreaker(settings: BreakerSettings): CircuitBreakerPolicy {
+    return circuitBreaker(
       handleWhen((error) => !isAbort(error)).orWhenResult((r) => (r as UpstreamResponse).status >= 500),
       {
         halfOpenAfter: settings.breakerHalfOpenAfterMs,
@@ -170,9 +198,17 @@ export class UpstreamTransport {
         }),
       },
     );
-    this.breaker.onStateChange((state) => this.observer.onBreakerStateChange?.({ upstream, state: breakerStateName(state) }));
-    this.budget = new RetryBudget(settings.retryBudgetRatio, settings.retryBudgetMinPerSecond);
-    this.backoff = new ExponentialBackoff({ initialDelay: settings.retryBaseDelayMs, maxDelay: settings.retryMaxDelayMs });
+  }
+
+  /** The route's own circuit when the route table gives it one, else the upstream's. */
+  private breakerFor(route: string): CircuitBreakerPolicy {
+    let own = this.routeBreakers.get(route);
+    if (own === undefined) {
+      const overrides = this.hooks.breaker?.(route);
+      own = overrides ? this.createBreaker({ ...this.settings, ...overrides }) : null;
+      this.routeBreakers.set(route, own);
+    }
+    return own ?? this.breaker;
   }
 
   /** The base URL every request path is appended to. */
@@ -180,8 +216,15 @@ export class UpstreamTransport {
     return this.origin + this.basePath;
   }
 
+  /** The upstream's circuit (routes with a circuit of their own are not in it). */
   get breakerState(): BreakerState {
     return breakerStateName(this.breaker.state);
+  }
+
+  /** The state of a route's own circuit, or undefined when the route shares the upstream's. */
+  routeBreakerState(route: string): BreakerState | undefined {
+    const own = this.routeBreakers.get(route);
+    return own ? breakerStateName(own.state) : undefined;
   }
 
   /**
@@ -190,38 +233,51 @@ export class UpstreamTransport {
    * (or the circuit is open).
    */
   async exchange(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const policy = this.hooks.policy?.(request) ?? {};
+    const maxRetries = policy.maxRetries ?? this.settings.maxRetries;
+    const maxDelayMs = policy.retryMaxDelayMs ?? this.settings.retryMaxDelayMs;
     const idempotent = (request.method ?? 'GET') === 'GET';
     this.budget.recordRequest();
     let backoff: IBackoff<unknown> | undefined;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.attempt(request, attempt);
-      const reason = idempotent && attempt < this.settings.maxRetries ? retryReason(outcome) : undefined;
-      if (reason === undefined) return settle(outcome, this, request);
+      const outcome = await this.attempt(request, policy, attempt);
+      const reason = idempotent && attempt < maxRetries ? retryReason(outcome) : undefined;
+      if (reason === undefined) return this.settle(outcome, request);
 
-      backoff = backoff ? backoff.next(undefined) : this.backoff.next();
-      const delayMs = Math.max(backoff.duration, outcome.response ? requestedDelayMs(outcome.response) : 0);
+      backoff = backoff
+        ? backoff.next(undefined)
+        : new ExponentialBackoff({ initialDelay: policy.retryBaseDelayMs ?? this.settings.retryBaseDelayMs, maxDelay: maxDelayMs }).next();
+      const delayMs = Math.max(backoff.duration, outcome.response ? this.requestedDelayMs(outcome.response) : 0);
       const timeLeft = (request.deadline ?? Infinity) - Date.now();
       // A wait the deadline would cut short is no use: answer now with what we have.
-      if (delayMs > this.settings.retryMaxDelayMs || delayMs >= timeLeft || request.signal?.aborted) return settle(outcome, this, request);
+      if (delayMs > maxDelayMs || delayMs >= timeLeft || request.signal?.aborted) return this.settle(outcome, request);
       if (!this.budget.tryRetry()) {
         this.observer.onRetryBudgetExhausted?.({ upstream: this.upstream, route: request.route });
-        return settle(outcome, this, request);
+        return this.settle(outcome, request);
       }
       this.observer.onRetry?.({ upstream: this.upstream, route: request.route, reason, delayMs });
       try {
         await sleep(delayMs, undefined, { signal: request.signal });
       } catch {
-        return settle(outcome, this, request);
+        return this.settle(outcome, request);
       }
     }
   }
 
+  /**
+   * The wait a response asks for before a retry: the standard `Retry-After` (seconds or an
+   * HTTP date), or the upstream's own header through the retryDelayMs hook. 0 when none.
+   */
+  private requestedDelayMs(response: UpstreamResponse): number {
+    return retryAfterMs(response.headers) ?? this.hooks.retryDelayMs?.(response) ?? 0;
+  }
+
   /** One HTTP attempt through the breaker. Never rejects: the outcome says what happened. */
-  private async attempt(request: UpstreamRequest, attemptNo: number): Promise<Outcome> {
+  private async attempt(request: UpstreamRequest, policy: RequestPolicy, attemptNo: number): Promise<Outcome> {
     const retry = attemptNo > 0;
     const started = performance.now();
     try {
-      const response = await this.breaker.execute(() => this.observedExchange(request, attemptNo));
+      const response = await this.breakerFor(request.route).execute(() => this.observedExchange(request, policy, attemptNo));
       this.observer.onAttempt?.({ upstream: this.upstream, route: request.route, status: response.status, durationMs: performance.now() - started, retry });
       return { response };
     } catch (error) {
@@ -236,12 +292,12 @@ export class UpstreamTransport {
    * exchangeOnce with the observer's headers added, wrapped in its aroundAttempt, and
    * bracketed by its onAttemptStart and the end callback that returns.
    */
-  private async observedExchange(request: UpstreamRequest, attemptNo: number): Promise<UpstreamResponse> {
+  private async observedExchange(request: UpstreamRequest, policy: RequestPolicy, attemptNo: number): Promise<UpstreamResponse> {
     const info: AttemptInfo = { upstream: this.upstream, route: request.route, method: request.method ?? 'GET', url: this.baseUrl + request.path, attempt: attemptNo };
     const added = this.observer.requestHeaders?.(info);
     const sent = added ? { ...request, headers: { ...added, ...request.headers } } : request;
     const around = this.observer.aroundAttempt?.bind(this.observer);
-    const exchange = () => (around ? around(info, () => this.exchangeOnce(sent)) : this.exchangeOnce(sent));
+    const exchange = () => (around ? around(info, () => this.exchangeOnce(sent, policy)) : this.exchangeOnce(sent, policy));
     const end = this.observer.onAttemptStart?.(info);
     if (!end) return exchange();
     try {
@@ -255,49 +311,55 @@ export class UpstreamTransport {
   }
 
   /**
-   * One HTTP exchange. Rejects with undici's own error, unwrapped: the breaker and the retry
-   * policy look at it (an abort is our deadline, not the upstream's failure), and `settle`
-   * turns it into an UpstreamError once the policies are done with it.
+   * One HTTP exchange, holding a slot of the route's share (if it has one) and of the
+   * upstream's cap while it runs. Rejects with undici's (or the limiter's) own error,
+   * unwrapped: the breaker and the retry policy look at it (an abort is our deadline, not the
+   * upstream's failure), and `settle` turns it into an UpstreamError once they are done.
    */
-  private async exchangeOnce(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const response = await this.pool.request({
-      method: request.method ?? 'GET',
-      path: this.basePath + request.path,
-      headers: request.headers,
-      body: request.body ?? null,
-      signal: request.signal,
-    });
-    const body = await readBody(response.body, this.settings.maxBodyBytes);
-    return { status: response.statusCode, headers: response.headers, body };
+  private async exchangeOnce(request: UpstreamRequest, policy: RequestPolicy): Promise<UpstreamResponse> {
+    const releases: Release[] = [];
+    try {
+      // The route's share first: a route at its share waits without holding a slot of the cap.
+      const share = this.shareOf(request.route, policy.inFlightShare);
+      if (share) releases.push(await share.acquire(request.signal, request.deadline));
+      releases.push(await this.limiter.acquire(request.signal, request.deadline));
+      const response = await this.pool.request({
+        method: request.method ?? 'GET',
+        path: this.basePath + request.path,
+        headers: request.headers,
+        body: request.body ?? null,
+        signal: request.signal,
+        headersTimeout: policy.headersTimeoutMs ?? this.settings.headersTimeoutMs,
+        bodyTimeout: policy.bodyTimeoutMs ?? this.settings.bodyTimeoutMs,
+      });
+      const body = await readBody(response.body, this.settings.maxBodyBytes);
+      return { status: response.statusCode, headers: response.headers, body };
+    } finally {
+      for (const release of releases.reverse()) release();
+    }
   }
 
-  parseJson(request: UpstreamRequest, response: UpstreamResponse): unknown {
+  /** The semaphore of a route's share of the cap; undefined when it may use the whole cap. */
+  private shareOf(route: string, share: number | undefined): LocalSemaphore | undefined {
+    if (share === undefined || share >= 1) return undefined;
+    const limit = Math.max(1, Math.floor(share * this.settings.maxInFlight));
+    const key = `${route}\u0000${limit}`;
+    let semaphore = this.routeShares.get(key);
+    if (!semaphore) this.routeShares.set(key, (semaphore = new LocalSemaphore(limit, `${this.upstream} ${route}`)));
+    return semaphore;
+  }
+
+  parseJson(request: Pick<UpstreamRequest, 'route'>, response: UpstreamResponse): unknown {
     try {
       return JSON.parse(response.body);
     } catch {
-      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${this.upstream} answered ${request.route} with a body that is not JSON.`, {
-        upstreamStatus: response.status,
-      });
+      throw notJsonFailure(this.upstream, request.route, response.status);
     }
   }
 
-  statusFailure(request: UpstreamRequest, response: UpstreamResponse): UpstreamError {
-    const detail = upstreamMessage(response.body);
-    return new UpstreamError(
-      codeForUpstreamStatus(response.status),
-      this.upstream,
-      `${this.upstream} answered ${request.route} with ${response.status}${detail ? `: ${detail}` : ''}`,
-      { upstreamStatus: response.status },
-    );
-  }
-
-  transportFailure(request: UpstreamRequest, error: unknown): UpstreamError {
-    if (error instanceof UpstreamError) return error;
-    if (error instanceof BrokenCircuitError) {
-      return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${this.upstream} is failing; calls are suspended for a moment (circuit open).`);
-    }
-    const reason = describeTransportError(error);
-    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${this.upstream} ${request.route} failed: ${reason}`, { cause: error });
+  private settle(outcome: Outcome, request: UpstreamRequest): UpstreamResponse {
+    if (outcome.response) return outcome.response;
+    throw noResponseFailure(this.upstream, request.route, outcome.error);
   }
 
   async close(): Promise<void> {
@@ -308,11 +370,6 @@ export class UpstreamTransport {
   async destroy(): Promise<void> {
     await this.pool.destroy();
   }
-}
-
-function settle(outcome: Outcome, transport: UpstreamTransport, request: UpstreamRequest): UpstreamResponse {
-  if (outcome.response) return outcome.response;
-  throw transport.transportFailure(request, outcome.error);
 }
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
@@ -326,33 +383,15 @@ function retryReason(outcome: Outcome): string | undefined {
   return describeTransportError(error);
 }
 
-/**
- * The wait an upstream asked for: `Retry-After` (seconds or an HTTP date) or, on a 429,
- * iQmetrix's `X-RateLimit-ResetSeconds` (it sends no Retry-After, and sends the rate-limit
- * headers on every response, so they mean "wait" only on a 429). 0 when none applies.
- */
-export function requestedDelayMs({ status, headers }: Pick<UpstreamResponse, 'status' | 'headers'>): number {
-  const first = (name: string) => {
-    const value = headers[name];
-    return Array.isArray(value) ? value[0] : value;
-  };
-  const retryAfter = first('retry-after');
-  if (retryAfter !== undefined) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  }
-  if (status !== 429) return 0;
-  const resetSeconds = Number(first('x-ratelimit-resetseconds'));
-  return Number.isFinite(resetSeconds) && resetSeconds > 0 ? resetSeconds * 1000 : 0;
-}
-
-/** Our own doing: the operation's deadline (a TimeoutError from AbortSignal.timeout) or an abort. */
-function isAbort(error: unknown): boolean {
-  if (error instanceof undiciErrors.RequestAbortedError) return true;
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === 'AbortError' || name === 'TimeoutError';
+/** `Retry-After` in ms (seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterMs(headers: UpstreamResponse['headers']): number | undefined {
+  const value = headers['retry-after'];
+  const retryAfter = Array.isArray(value) ? value[0] : value;
+  if (retryAfter === undefined) return undefined;
+  const seconds = Number(retryAfter);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(retryAfter);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function breakerStateName(state: CircuitState): BreakerState {
@@ -380,34 +419,4 @@ async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number)
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * Upstream error bodies are JSON (`Message`, `message`) or plain text depending on the
- * endpoint. Keep it short: this text reaches clients.
- */
-export function upstreamMessage(body: string): string {
-  let text = body.trim();
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === 'object') {
-      const record = parsed as Record<string, unknown>;
-      const message = record.Message ?? record.message ?? record.error_description ?? record.error;
-      text = typeof message === 'string' ? message : '';
-    }
-  } catch {
-    // Plain text body: use it as it is.
-  }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
-}
-
-function describeTransportError(error: unknown): string {
-  if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'timed out';
-  if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect timed out';
-  if (isAbort(error)) return 'aborted (operation deadline reached)';
-  if (error instanceof undiciErrors.SocketError) return 'connection closed by the upstream';
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.message : 'unknown error';
 }

@@ -2,8 +2,8 @@ import DataLoader from 'dataloader';
 import type { Company, Organization, OrganizationRelationship, PartnerRelationshipPage } from '../domain/types.js';
 import type { InspectorioClient } from '../upstreams/inspectorio/client.js';
 import type { IqmetrixClient } from '../upstreams/iqmetrix/client.js';
-import { INSPECTORIO_MAX_EXTERNAL_IDS } from '../upstreams/inspectorio/paths.js';
-import { IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/paths.js';
+import { INSPECTORIO_MAX_EXTERNAL_IDS } from '../upstreams/inspectorio/definition.js';
+import { IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/definition.js';
 
 // One DataLoader per upstream read, created for each operation (never shared between
 // callers: their credentials may differ). What each can batch follows what the upstream

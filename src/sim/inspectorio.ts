@@ -1,17 +1,18 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { INSPECTORIO_MAX_EXTERNAL_IDS, INSPECTORIO_MAX_LIMIT, inspectorioPaths } from '../upstreams/inspectorio/paths.js';
+import { INSPECTORIO, INSPECTORIO_MAX_EXTERNAL_IDS, INSPECTORIO_MAX_LIMIT, inspectorioPaths } from '../upstreams/inspectorio/definition.js';
 import type { InspErrorBody, InspOrganization, InspPage, InspRelationshipList } from '../upstreams/inspectorio/wire.js';
 import type { FaultController, FaultSpec, RequestLog } from './control.js';
 import type { SimDataset } from './dataset.js';
 import { idPathMatcher, parseIntegerId, pathOf, sendJson, sendRaw, startSimServer, type RouteMatch, type SimContext } from './http.js';
 
+/** Route names, from the gateway's route table (src/upstreams/inspectorio/definition.ts). */
 export const inspectorioRoutes = {
-  organizationRelationships: 'GET /v2/organizations/{id}/relationships',
-  organization: 'GET /v1/organizations/{id}',
-  organizations: 'GET /v1/organizations',
-  relationshipTypes: 'GET /v1/relationship-types',
-  contactRoles: 'GET /v1/contact-roles',
+  organizationRelationships: INSPECTORIO.routes.organizationRelationships.name,
+  organization: INSPECTORIO.routes.organization.name,
+  organizations: INSPECTORIO.routes.organizations.name,
+  relationshipTypes: INSPECTORIO.routes.relationshipTypes.name,
+  contactRoles: INSPECTORIO.routes.contactRoles.name,
 } as const;
 export type InspectorioRoute = (typeof inspectorioRoutes)[keyof typeof inspectorioRoutes];
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { IQMETRIX_MAX_TOP, iqmetrixPaths } from '../upstreams/iqmetrix/paths.js';
+import { IQMETRIX, IQMETRIX_MAX_TOP, iqmetrixPaths } from '../upstreams/iqmetrix/definition.js';
 import type { IqErrorBody, IqPage, IqPartnerCompanyRelationship, IqTokenResponse } from '../upstreams/iqmetrix/wire.js';
 import type { FaultController, FaultSpec, RequestLog } from './control.js';
 import type { SimDataset } from './dataset.js';
@@ -18,10 +18,11 @@ import {
   type SimContext,
 } from './http.js';
 
+/** Route names, from the gateway's route table (src/upstreams/iqmetrix/definition.ts). */
 export const iqmetrixRoutes = {
-  partnerCompanyRelationships: 'GET /Partners({id})/Relationships/Companies',
-  company: 'GET /Companies({id})',
-  token: 'POST /oauth2/token',
+  partnerCompanyRelationships: IQMETRIX.routes.partnerCompanyRelationships.name,
+  company: IQMETRIX.routes.company.name,
+  token: IQMETRIX.routes.token.name,
 } as const;
 export type IqmetrixRoute = (typeof iqmetrixRoutes)[keyof typeof iqmetrixRoutes];
 

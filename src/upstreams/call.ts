@@ -1,7 +1,9 @@
 import type { UpstreamReadCache } from '../cache/upstream-cache.js';
-import { ErrorCode, UpstreamError, UpstreamShapeError } from '../errors.js';
+import { UpstreamShapeError } from '../errors.js';
+import { shapeFailure, statusFailure } from '../http/failures.js';
 import type { UpstreamRequest, UpstreamResponse, UpstreamTransport } from '../http/transport.js';
 import type { CredentialSource } from './credentials.js';
+import type { RouteDefinition, UpstreamDefinition } from './definition.js';
 
 /** Per-operation facts every upstream call needs. */
 export interface CallContext {
@@ -13,23 +15,41 @@ export interface CallContext {
   onCall?: ((upstream: string, route: string) => void) | undefined;
 }
 
+type RoutesOf<D> = D extends UpstreamDefinition<infer Routes> ? Routes : never;
+/** The arguments of a route's path builder. */
+export type RouteArgs<R> = R extends { path: (...args: infer Args) => string } ? Args : never;
+/** What a route's mapping returns. */
+export type RouteResult<R> = R extends { map: (...args: any[]) => infer T } ? T : never;
+
 /**
  * Authenticated JSON reads from one upstream, for one operation: credential headers, the
  * shared read cache, one repeat after a 401 that led to a renewed credential, and mapping
  * to the domain, where a body of the wrong shape becomes UPSTREAM_UNAVAILABLE instead of a
  * crash further down.
  */
-export class UpstreamCaller {
+export class UpstreamCaller<D extends UpstreamDefinition = UpstreamDefinition> {
   constructor(
+    readonly definition: D,
     private readonly transport: UpstreamTransport,
     private readonly credentials: CredentialSource,
     private readonly context: CallContext,
     private readonly cache?: UpstreamReadCache | undefined,
   ) {}
 
-  async get<T>(route: string, path: string, map: (body: unknown) => T): Promise<T> {
+  /**
+   * Calls the route `key` of the definition's table with the arguments its path builder
+   * takes, and returns what its mapping makes of the body. Rejects with an UpstreamError.
+   */
+  call<K extends keyof RoutesOf<D> & string>(key: K, ...args: RouteArgs<RoutesOf<D>[K]>): Promise<RouteResult<RoutesOf<D>[K]>> {
+    const route = this.definition.routes[key] as RouteDefinition<unknown[], RouteResult<RoutesOf<D>[K]>> | undefined;
+    if (!route) throw new RangeError(`${this.definition.name} has no route ${JSON.stringify(key)}`);
+    if (route.method !== 'GET') throw new RangeError(`${this.definition.name} ${route.name}: only GET routes are read through the caller`);
+    return this.get(route.name, route.path(...args), (body) => route.map(body, ...args));
+  }
+
+  private async get<T>(route: string, path: string, map: (body: unknown) => T): Promise<T> {
     const { transport, credentials, context } = this;
-    const cacheKey = this.cache?.caches(route) ? this.cache.key(transport.upstream, credentials.fingerprint, transport.baseUrl + path) : undefined;
+    const cacheKey = this.cache?.caches(transport.upstream, route) ? this.cache.key(transport.upstream, credentials.fingerprint, transport.baseUrl + path) : undefined;
     if (cacheKey !== undefined) {
       const cached = await this.cache!.read(transport.upstream, route, cacheKey);
       if (cached !== undefined) return this.map({ route, path, headers: {} }, { status: 200, headers: {}, body: cached }, map);
@@ -46,9 +66,9 @@ export class UpstreamCaller {
     if (response.status === 401 && credentials.renew && (await credentials.renew(headers, context.signal))) {
       ({ request, response } = await send());
     }
-    if (response.status < 200 || response.status >= 300) throw transport.statusFailure(request, response);
+    if (response.status < 200 || response.status >= 300) throw statusFailure(transport.upstream, request.route, response);
     const mapped = this.map(request, response, map);
-    if (cacheKey !== undefined) await this.cache!.write(route, cacheKey, response);
+    if (cacheKey !== undefined) await this.cache!.write(transport.upstream, route, cacheKey, response);
     return mapped;
   }
 
@@ -58,12 +78,7 @@ export class UpstreamCaller {
       return map(body);
     } catch (error) {
       if (!(error instanceof UpstreamShapeError)) throw error;
-      throw new UpstreamError(
-        ErrorCode.UPSTREAM_UNAVAILABLE,
-        this.transport.upstream,
-        `${this.transport.upstream} answered ${request.route} with an unexpected shape: ${error.message}`,
-        { upstreamStatus: response.status, cause: error },
-      );
+      throw shapeFailure(this.transport.upstream, request.route, response.status, error);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode, UpstreamError, type UpstreamName } from '../errors.js';
+import type { UpstreamName } from '../errors.js';
+import { missingCredentialFailure } from '../http/failures.js';
 
 /**
  * Where an upstream call gets its credential from. One per upstream per request: the
@@ -41,6 +42,12 @@ export function staticCredential(kind: string, header: string, value: string): C
 export function missingCredential(upstream: UpstreamName, howToSend: string): CredentialSource {
   return {
     fingerprint: `${upstream}:none`,
-    headers: () => Promise.reject(new UpstreamError(ErrorCode.UNAUTHENTICATED, upstream, `This field needs your ${upstream} credential: ${howToSend}.`)),
+    headers: () => Promise.reject(missingCredentialFailure(upstream, howToSend)),
   };
 }
+
+/** An upstream that needs no credential: no headers, one shared cache fingerprint. */
+export const noCredential: CredentialSource = {
+  fingerprint: 'none',
+  headers: () => Promise.resolve({}),
+};

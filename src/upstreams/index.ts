@@ -1,30 +1,75 @@
 import type { AuthMode, ResilienceSettings, UpstreamTargets } from '../config.js';
-import { DEFAULT_TRANSPORT_SETTINGS, UpstreamTransport, type TransportObserver } from '../http/transport.js';
+import type { UpstreamName } from '../errors.js';
+import type { InFlightLimiter } from '../http/concurrency/types.js';
+import { DEFAULT_TRANSPORT_SETTINGS, UpstreamTransport, type BreakerState, type TransportObserver } from '../http/transport.js';
 import { UpstreamCaller, type CallContext } from './call.js';
 import type { UpstreamReadCache } from '../cache/upstream-cache.js';
-import { missingCredential, staticCredential, type CredentialSource } from './credentials.js';
+import { missingCredential, noCredential, staticCredential, type CredentialSource } from './credentials.js';
+import { transportHooks, type UpstreamDefinition } from './definition.js';
 import { InspectorioClient } from './inspectorio/client.js';
+import { INSPECTORIO, type InspectorioDefinition } from './inspectorio/definition.js';
 import { IqmetrixClient } from './iqmetrix/client.js';
+import { IQMETRIX, type IqmetrixDefinition } from './iqmetrix/definition.js';
 import { IqmetrixOAuth } from './iqmetrix/oauth.js';
 
 export type { UpstreamTargets } from '../config.js';
 
+/** The definitions of the upstreams the graph is built on. */
+export const BUILT_IN_UPSTREAMS: readonly UpstreamDefinition[] = [IQMETRIX, INSPECTORIO];
+
+/** The caller's headers, as far as pass-through mode reads them. */
+export type CallerHeaders = Record<string, string | string[] | undefined>;
+
+/**
+ * An upstream added beside the built-in two (docs/architecture.md, "How to add an upstream"):
+ * its definition, where it is, and what credential each operation's calls carry.
+ */
+export interface ExtraUpstream {
+  definition: UpstreamDefinition;
+  /** Base URL; request paths are appended to it. */
+  url: string;
+  /** Requests in flight at most. Default: the definition's `maxInFlight.default`. */
+  maxInFlight?: number;
+  /** The credential of one operation's calls, from the caller's headers. Default: none (no headers sent). */
+  credentials?: (callerHeaders: CallerHeaders) => CredentialSource;
+}
+
+/** One operation's clients, bound to its credentials, deadline and the shared cache. */
 export interface UpstreamClients {
   iqmetrix: IqmetrixClient;
   inspectorio: InspectorioClient;
+  /** A caller for any upstream of this gateway, by its definition; throws RangeError for one it does not have. */
+  caller<D extends UpstreamDefinition>(definition: D): UpstreamCaller<D>;
 }
 
 export interface UpstreamsOptions {
   targets: UpstreamTargets;
   authMode?: AuthMode;
+  /** The UPSTREAM_* settings: every route's defaults. */
   resilience?: Partial<ResilienceSettings>;
   observer?: TransportObserver;
   /** Cross-operation cache of successful reads; none: every read goes upstream. */
   cache?: UpstreamReadCache | undefined;
+  /**
+   * Replacements of the built-in definitions, e.g. `withRoutes(IQMETRIX, { company: { policy } })`:
+   * the same routes with other policies, circuits or lifetimes.
+   */
+  definitions?: { iqmetrix?: IqmetrixDefinition; inspectorio?: InspectorioDefinition };
+  /** Upstreams beyond the built-in two. */
+  extra?: readonly ExtraUpstream[];
+  /**
+   * The in-flight cap of each upstream (e.g. one shared by every replica). Undefined, or a
+   * function answering undefined: the upstream's keep-alive pool caps it at `maxInFlight`.
+   */
+  limiter?: (upstream: UpstreamName, maxInFlight: number) => InFlightLimiter | undefined;
 }
 
-/** The caller's headers, as far as pass-through mode reads them. */
-export type CallerHeaders = Record<string, string | string[] | undefined>;
+interface Registered {
+  definition: UpstreamDefinition;
+  transport: UpstreamTransport;
+  /** The extra upstream's credential rule; undefined for the built-in two. */
+  credentials?: (callerHeaders: CallerHeaders) => CredentialSource;
+}
 
 /**
  * The long-lived side of the upstreams: one transport (one keep-alive pool, one breaker, one
@@ -32,23 +77,43 @@ export type CallerHeaders = Record<string, string | string[] | undefined>;
  * `clientsFor` hands out cheap per-operation clients bound to the right credentials.
  */
 export class Upstreams {
-  readonly iqmetrix: UpstreamTransport;
-  readonly inspectorio: UpstreamTransport;
+  private readonly registered = new Map<string, Registered>();
+  private readonly iqmetrixDefinition: IqmetrixDefinition;
+  private readonly inspectorioDefinition: InspectorioDefinition;
   private readonly accounts: UpstreamTransport | undefined;
   private readonly authMode: AuthMode;
   private readonly serviceCredentials: { iqmetrix: CredentialSource; inspectorio: CredentialSource } | undefined;
   private readonly cache: UpstreamReadCache | undefined;
 
-  constructor({ targets, authMode = 'service', resilience = {}, observer, cache }: UpstreamsOptions) {
+  constructor({ targets, authMode = 'service', resilience = {}, observer, cache, definitions = {}, extra = [], limiter }: UpstreamsOptions) {
     this.cache = cache;
-    const settings = { ...DEFAULT_TRANSPORT_SETTINGS, ...resilience };
     this.authMode = authMode;
-    this.iqmetrix = new UpstreamTransport('iqmetrix', { ...settings, url: targets.iqmetrix.url, maxInFlight: targets.iqmetrix.maxInFlight }, observer);
-    this.inspectorio = new UpstreamTransport('inspectorio', { ...settings, url: targets.inspectorio.url, maxInFlight: targets.inspectorio.maxInFlight }, observer);
+    this.iqmetrixDefinition = definitions.iqmetrix ?? IQMETRIX;
+    this.inspectorioDefinition = definitions.inspectorio ?? INSPECTORIO;
+    const settings = { ...DEFAULT_TRANSPORT_SETTINGS, ...resilience };
+    const transport = (definition: UpstreamDefinition, url: string, maxInFlight: number) =>
+      new UpstreamTransport(definition.name, { ...settings, url, maxInFlight }, observer, { ...transportHooks(definition), limiter: limiter?.(definition.name, maxInFlight) });
+
+    const add = (entry: Registered) => {
+      if (this.registered.has(entry.definition.name)) throw new RangeError(`two upstreams are named ${JSON.stringify(entry.definition.name)}`);
+      this.registered.set(entry.definition.name, entry);
+    };
+    add({ definition: this.iqmetrixDefinition, transport: transport(this.iqmetrixDefinition, targets.iqmetrix.url, targets.iqmetrix.maxInFlight) });
+    add({ definition: this.inspectorioDefinition, transport: transport(this.inspectorioDefinition, targets.inspectorio.url, targets.inspectorio.maxInFlight) });
+    for (const upstream of extra) {
+      add({
+        definition: upstream.definition,
+        transport: transport(upstream.definition, upstream.url, upstream.maxInFlight ?? upstream.definition.maxInFlight.default),
+        credentials: upstream.credentials ?? (() => noCredential),
+      });
+    }
+
     const { oauth, token } = targets.iqmetrix;
     // The token endpoint gets a small pool of its own: a login must not queue behind the
     // very calls that wait for it.
-    this.accounts = oauth ? new UpstreamTransport('iqmetrix', { ...settings, url: oauth.accountsUrl, maxInFlight: 2, maxRetries: 0 }, observer) : undefined;
+    this.accounts = oauth
+      ? new UpstreamTransport(this.iqmetrixDefinition.name, { ...settings, url: oauth.accountsUrl, maxInFlight: 2, maxRetries: 0 }, observer, transportHooks(this.iqmetrixDefinition))
+      : undefined;
     if (authMode === 'service') {
       const iqmetrix = oauth && this.accounts ? new IqmetrixOAuth(this.accounts, oauth) : token ? staticCredential('iqmetrix-token', 'authorization', `Bearer ${token}`) : undefined;
       const apiKey = targets.inspectorio.apiKey;
@@ -57,11 +122,49 @@ export class Upstreams {
     }
   }
 
+  /** iQmetrix's transport. */
+  get iqmetrix(): UpstreamTransport {
+    return this.transport(this.iqmetrixDefinition.name);
+  }
+
+  /** Inspectorio's transport. */
+  get inspectorio(): UpstreamTransport {
+    return this.transport(this.inspectorioDefinition.name);
+  }
+
+  /** The transport of any upstream by name; throws RangeError for one this gateway does not have. */
+  transport(name: string): UpstreamTransport {
+    const entry = this.registered.get(name);
+    if (!entry) throw new RangeError(`no upstream named ${JSON.stringify(name)}; known: ${[...this.registered.keys()].join(', ')}`);
+    return entry.transport;
+  }
+
+  /** Each upstream's circuit, by upstream name (for /readyz and the breaker gauge). */
+  breakerStates(): Record<UpstreamName, BreakerState> {
+    return Object.fromEntries([...this.registered].map(([name, entry]) => [name, entry.transport.breakerState]));
+  }
+
   clientsFor(context: CallContext, callerHeaders: CallerHeaders = {}): UpstreamClients {
-    const { iqmetrix, inspectorio } = this.serviceCredentials ?? passThrough(callerHeaders);
+    const builtIn = this.serviceCredentials ?? passThrough(callerHeaders);
+    const callers = new Map<string, UpstreamCaller>();
+    const caller = <D extends UpstreamDefinition>(definition: D): UpstreamCaller<D> => {
+      let made = callers.get(definition.name);
+      if (!made) {
+        const entry = this.registered.get(definition.name);
+        if (!entry || entry.definition.routes !== definition.routes) {
+          throw new RangeError(`upstream ${JSON.stringify(definition.name)} is not registered with this gateway (pass it to startGateway's \`extensions\`)`);
+        }
+        const credentials =
+          entry.credentials?.(callerHeaders) ?? (definition.name === this.iqmetrixDefinition.name ? builtIn.iqmetrix : builtIn.inspectorio);
+        made = new UpstreamCaller(entry.definition, entry.transport, credentials, context, this.cache);
+        callers.set(definition.name, made);
+      }
+      return made as unknown as UpstreamCaller<D>;
+    };
     return {
-      iqmetrix: new IqmetrixClient(new UpstreamCaller(this.iqmetrix, iqmetrix, context, this.cache)),
-      inspectorio: new InspectorioClient(new UpstreamCaller(this.inspectorio, inspectorio, context, this.cache)),
+      iqmetrix: new IqmetrixClient(caller(this.iqmetrixDefinition)),
+      inspectorio: new InspectorioClient(caller(this.inspectorioDefinition)),
+      caller,
     };
   }
 
@@ -71,7 +174,7 @@ export class Upstreams {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.iqmetrix.close(), this.inspectorio.close(), this.accounts?.close()]);
+    await Promise.all([...[...this.registered.values()].map((entry) => entry.transport.close()), this.accounts?.close()]);
   }
 }
 

@@ -1,9 +1,9 @@
-import { ErrorCode, UpstreamError } from '../../errors.js';
+import { UpstreamError, UpstreamShapeError } from '../../errors.js';
+import { tokenMalformedFailure, tokenNotReadyFailure, tokenRefusedFailure } from '../../http/failures.js';
 import type { UpstreamTransport } from '../../http/transport.js';
-import { upstreamMessage } from '../../http/transport.js';
 import { fingerprint, type CredentialSource } from '../credentials.js';
-import { isRecord } from '../shape.js';
-import { iqmetrixPaths } from './paths.js';
+import { IQMETRIX } from './definition.js';
+import type { TokenGrant } from './token-grant.js';
 
 export interface IqmetrixOAuthSettings {
   clientId: string;
@@ -75,38 +75,29 @@ export class IqmetrixOAuth implements CredentialSource {
   }
 
   private async grant(form: Record<string, string>): Promise<Token> {
+    const route = IQMETRIX.routes.token;
     const request = {
-      route: 'POST /oauth2/token',
-      path: iqmetrixPaths.token(),
-      method: 'POST' as const,
+      route: route.name,
+      path: route.path(),
+      method: route.method,
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams(form).toString(),
     };
     const issuedAt = this.now();
     const response = await this.accounts.exchange(request);
-    if (response.status !== 200) {
-      // 400 invalid_grant / invalid_client: the configured credentials are wrong, which the
-      // caller can do nothing about but is still an authentication failure upstream.
-      const code = response.status === 400 || response.status === 401 ? ErrorCode.UNAUTHENTICATED : this.accounts.statusFailure(request, response).code;
-      throw new UpstreamError(code, 'iqmetrix', `iqmetrix token endpoint answered ${response.status}: ${upstreamMessage(response.body)}`, {
-        upstreamStatus: response.status,
-      });
+    if (response.status !== 200) throw tokenRefusedFailure(IQMETRIX.name, response);
+    let grant: TokenGrant;
+    try {
+      grant = route.map(this.accounts.parseJson(request, response));
+    } catch (error) {
+      if (error instanceof UpstreamShapeError) throw tokenMalformedFailure(IQMETRIX.name, response.status);
+      throw error;
     }
-    const body = this.accounts.parseJson(request, response);
-    if (!isRecord(body) || typeof body.access_token !== 'string' || typeof body.expires_in !== 'number' || !(body.expires_in > 0)) {
-      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'iqmetrix token endpoint answered without an access_token and a positive expires_in', {
-        upstreamStatus: response.status,
-      });
-    }
-    const lifetimeMs = body.expires_in * 1000;
+    const lifetimeMs = grant.expiresInSeconds * 1000;
     // Renew a little before expiry (a tenth of the lifetime, at most a minute) so that calls
     // in flight never carry a token that expires on the way.
     const margin = Math.min(60_000, lifetimeMs / 10);
-    return {
-      accessToken: body.access_token,
-      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
-      renewAt: issuedAt + lifetimeMs - margin,
-    };
+    return { accessToken: grant.accessToken, refreshToken: grant.refreshToken, renewAt: issuedAt + lifetimeMs - margin };
   }
 }
 
@@ -116,7 +107,7 @@ export class IqmetrixOAuth implements CredentialSource {
  */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
-  const deadline = () => new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, 'iqmetrix', 'the iqmetrix token was not ready before this operation ended (deadline reached or client gone)');
+  const deadline = () => tokenNotReadyFailure(IQMETRIX.name);
   if (signal.aborted) return Promise.reject(deadline());
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(deadline());

@@ -1,0 +1,118 @@
+import type { UpstreamRequest, UpstreamResponse, UpstreamHooks } from '../http/transport.js';
+import { checkPolicy, resolvePolicy, type BreakerSettings, type PolicySource, type RequestPolicy } from '../http/policy.js';
+
+// The shape of one upstream's definition (src/upstreams/<name>/definition.ts): where it is
+// configured, and its route table. Everything else reads routes from here: the clients build
+// paths and map bodies with them, the transport asks them for each request's policy, the
+// cache for each route's lifetime, config for the CACHE_TTL_* variables, metrics and logs
+// label by their names, and the simulators and the bench route and count by them.
+
+export type { RequestPolicy, BreakerSettings, PolicySource } from '../http/policy.js';
+
+/** One endpoint of an upstream. `Args` are what its path needs; `T` is what its mapping returns. */
+export interface RouteDefinition<Args extends unknown[] = any[], T = unknown> {
+  /**
+   * Method and path template, e.g. `GET /Companies({id})`: the route's name in metrics, logs,
+   * traces, cache keys' TTL lookup and the simulators' request counts and fault injection.
+   */
+  readonly name: string;
+  readonly method: 'GET' | 'POST';
+  /** Path and query from the arguments, relative to the upstream's base URL. */
+  readonly path: (...args: Args) => string;
+  /**
+   * Wire → domain: checks what the graph relies on and throws UpstreamShapeError when the body
+   * does not have it (the field then nulls with UPSTREAM_UNAVAILABLE).
+   */
+  readonly map: (body: unknown, ...args: Args) => T;
+  /**
+   * Caching of successful reads: seconds to keep when the upstream sends no Cache-Control,
+   * and the variable that overrides it (0 turns caching off for the route). Absent: never cached.
+   */
+  readonly cache?: { readonly ttlSeconds: number; readonly env: string };
+  /** Overrides of the UPSTREAM_* settings for this route: a value, or a function of the request. */
+  readonly policy?: PolicySource<UpstreamRequest>;
+  /**
+   * A circuit of the route's own, with these settings over the UPSTREAM_BREAKER_* ones, so the
+   * route failing never suspends the upstream's other routes (nor they it). Absent: the route
+   * shares the upstream's circuit, which /readyz watches.
+   */
+  readonly breaker?: Partial<BreakerSettings>;
+}
+
+/** Where an upstream is configured: the names of its environment variables. */
+export interface UpstreamSettingsNames {
+  /** Base URL variable, e.g. IQMETRIX_URL. */
+  readonly url: string;
+  /** In-flight cap variable, e.g. IQMETRIX_MAX_IN_FLIGHT. */
+  readonly maxInFlight: string;
+  /** Variables that carry the service's own credential (service auth mode). */
+  readonly credentials: readonly string[];
+}
+
+export interface UpstreamDefinition<Routes extends Record<string, RouteDefinition> = Record<string, RouteDefinition>> {
+  /** The `upstream` of errors, metrics and logs, e.g. `iqmetrix`. Lowercase letters, digits and `-`. */
+  readonly name: string;
+  readonly settings: UpstreamSettingsNames;
+  /** Requests in flight at most, by default and at most (a documented limit of the upstream). */
+  readonly maxInFlight: { readonly default: number; readonly max: number };
+  readonly routes: Routes;
+  /** An upstream's own rate-limit header, read as a wait before retrying (ms); undefined: none. */
+  readonly retryDelayMs?: (response: UpstreamResponse) => number | undefined;
+}
+
+/**
+ * Checks a definition once, where it is written: unique route names, sane policies. A
+ * mistake here is a programming error and throws at import, naming the route.
+ */
+export function defineUpstream<Routes extends Record<string, RouteDefinition>>(definition: UpstreamDefinition<Routes>): UpstreamDefinition<Routes> {
+  if (!/^[a-z][a-z0-9-]*$/.test(definition.name)) throw new RangeError(`upstream name ${JSON.stringify(definition.name)} must be lowercase letters, digits and -`);
+  const names = new Set<string>();
+  for (const [key, route] of Object.entries(definition.routes)) {
+    const where = `${definition.name} route ${key} (${route.name})`;
+    if (!new RegExp(`^${route.method} /`).test(route.name)) throw new RangeError(`${where}: the name must be "<method> <path template>"`);
+    if (names.has(route.name)) throw new RangeError(`${where}: another route has the same name`);
+    names.add(route.name);
+    if (typeof route.policy !== 'function') checkPolicy(where, route.policy);
+    if (route.cache && !(Number.isInteger(route.cache.ttlSeconds) && route.cache.ttlSeconds >= 0)) throw new RangeError(`${where}: cache.ttlSeconds must be a whole number ≥ 0`);
+  }
+  return definition;
+}
+
+/** A copy of `definition` with some routes changed (a policy, a lifetime): for a deployment or a test. */
+export function withRoutes<Routes extends Record<string, RouteDefinition>>(
+  definition: UpstreamDefinition<Routes>,
+  changes: { [K in keyof Routes]?: Partial<Pick<Routes[K], 'policy' | 'breaker' | 'cache'>> },
+): UpstreamDefinition<Routes> {
+  const routes = { ...definition.routes };
+  for (const key of Object.keys(changes) as Array<keyof Routes>) routes[key] = { ...routes[key], ...changes[key] } as Routes[typeof key];
+  return defineUpstream({ ...definition, routes });
+}
+
+/** The route table as the transport asks it: each request's policy, each route's circuit, the upstream's wait header. */
+export function transportHooks(definition: UpstreamDefinition): UpstreamHooks {
+  const byName = new Map(Object.values(definition.routes).map((route) => [route.name, route]));
+  return {
+    policy: (request: UpstreamRequest): RequestPolicy | undefined => {
+      const route = byName.get(request.route);
+      if (!route?.policy) return undefined;
+      const policy = resolvePolicy(route.policy, request);
+      return typeof route.policy === 'function' ? checkPolicy(`${definition.name} ${route.name}`, policy) : policy;
+    },
+    breaker: (name) => byName.get(name)?.breaker,
+    retryDelayMs: definition.retryDelayMs,
+  };
+}
+
+/** Where each route's cache lifetime is looked up: `<upstream> <route name>`. */
+export function routeKey(upstream: string, route: string): string {
+  return `${upstream} ${route}`;
+}
+
+/** The default lifetime of every cached route of these upstreams, by routeKey. */
+export function defaultTtls(definitions: readonly UpstreamDefinition[]): Record<string, number> {
+  const ttls: Record<string, number> = {};
+  for (const definition of definitions) {
+    for (const route of Object.values(definition.routes)) if (route.cache) ttls[routeKey(definition.name, route.name)] = route.cache.ttlSeconds;
+  }
+  return ttls;
+}

@@ -1,0 +1,79 @@
+import { defineUpstream } from '../definition.js';
+import { toOrganization, toOrganizationListPage, toOrganizationRelationships } from './mapping.js';
+import { toReferenceList } from './reference-lists.js';
+
+// Inspectorio Supplier Management (shared/upstreams/inspectorio-sm.md): every route the
+// gateway calls or the simulator serves. Paths are relative to INSPECTORIO_URL (no version
+// in it).
+//
+// INFERRED: the public docs describe the bodies but not all of the paths. Everything marked
+// INFERRED below is our best reading of the contract; this file is the one place to change
+// when a real deployment shows otherwise (the simulator routes on these same builders).
+
+/** List endpoints take `limit` 1–100. */
+export const INSPECTORIO_MAX_LIMIT = 100;
+/** INFERRED: the externalId filter takes at most 100 values (see ./external-ids.ts). */
+export const INSPECTORIO_MAX_EXTERNAL_IDS = 100;
+/** Documented: clients may keep up to 20 requests in flight. */
+export const INSPECTORIO_MAX_IN_FLIGHT = 20;
+
+export const INSPECTORIO = defineUpstream({
+  name: 'inspectorio',
+  settings: { url: 'INSPECTORIO_URL', maxInFlight: 'INSPECTORIO_MAX_IN_FLIGHT', credentials: ['INSPECTORIO_API_KEY'] },
+  // Inspectorio's documented limit: more is not ours to choose.
+  maxInFlight: { default: INSPECTORIO_MAX_IN_FLIGHT, max: INSPECTORIO_MAX_IN_FLIGHT },
+  routes: {
+    /** INFERRED path (the body, RelationshipListResponseV2, is documented). Whole list, no paging. */
+    organizationRelationships: {
+      name: 'GET /v2/organizations/{id}/relationships',
+      method: 'GET',
+      path: (organizationId: number) => `/v2/organizations/${organizationId}/relationships`,
+      map: (body: unknown) => toOrganizationRelationships(body),
+      cache: { ttlSeconds: 30, env: 'CACHE_TTL_ORGANIZATION_RELATIONSHIPS' },
+    },
+    /** INFERRED path. */
+    organization: {
+      name: 'GET /v1/organizations/{id}',
+      method: 'GET',
+      path: (organizationId: number) => `/v1/organizations/${organizationId}`,
+      map: (body: unknown) => toOrganization(body),
+      cache: { ttlSeconds: 60, env: 'CACHE_TTL_ORGANIZATION' },
+    },
+    /** INFERRED filter: comma-separated externalIds, at most INSPECTORIO_MAX_EXTERNAL_IDS of them. */
+    organizations: {
+      name: 'GET /v1/organizations',
+      method: 'GET',
+      path: (externalIds: readonly string[], offset = 0, limit = INSPECTORIO_MAX_LIMIT) =>
+        `/v1/organizations?externalId=${externalIds.map(encodeURIComponent).join(',')}&offset=${offset}&limit=${limit}`,
+      map: (body: unknown) => toOrganizationListPage(body),
+      cache: { ttlSeconds: 60, env: 'CACHE_TTL_ORGANIZATION' },
+    },
+    /** INFERRED path. The graph does not read it yet; the simulator serves it. */
+    relationshipTypes: {
+      name: 'GET /v1/relationship-types',
+      method: 'GET',
+      path: () => `/v1/relationship-types`,
+      map: (body: unknown) => toReferenceList(body),
+      cache: { ttlSeconds: 600, env: 'CACHE_TTL_REFERENCE_LISTS' },
+    },
+    /** INFERRED path (the body is documented). The graph does not read it yet; the simulator serves it. */
+    contactRoles: {
+      name: 'GET /v1/contact-roles',
+      method: 'GET',
+      path: () => `/v1/contact-roles`,
+      map: (body: unknown) => toReferenceList(body),
+      cache: { ttlSeconds: 600, env: 'CACHE_TTL_REFERENCE_LISTS' },
+    },
+  },
+});
+
+export type InspectorioDefinition = typeof INSPECTORIO;
+
+/** The route table's path builders, by route key (the simulator and its tests call them). */
+export const inspectorioPaths = {
+  organizationRelationships: INSPECTORIO.routes.organizationRelationships.path,
+  organization: INSPECTORIO.routes.organization.path,
+  organizationsByExternalId: INSPECTORIO.routes.organizations.path,
+  relationshipTypes: INSPECTORIO.routes.relationshipTypes.path,
+  contactRoles: INSPECTORIO.routes.contactRoles.path,
+} as const;

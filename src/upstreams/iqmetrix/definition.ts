@@ -1,0 +1,66 @@
+import type { UpstreamResponse } from '../../http/transport.js';
+import { defineUpstream } from '../definition.js';
+import { toCompany, toPartnerRelationshipPage } from './mapping.js';
+import { toTokenGrant } from './token-grant.js';
+
+// iQmetrix Entity Manager (shared/upstreams/iqmetrix-entity-manager.md): every route the
+// gateway calls, all documented. Paths are relative to IQMETRIX_URL, which includes `/v1`;
+// the token route's to IQMETRIX_ACCOUNTS_URL. The simulator routes on these same builders.
+
+/** `$top` ranges 0–100 upstream; the gateway never asks for more in one call. */
+export const IQMETRIX_MAX_TOP = 100;
+
+export const IQMETRIX = defineUpstream({
+  name: 'iqmetrix',
+  settings: {
+    url: 'IQMETRIX_URL',
+    maxInFlight: 'IQMETRIX_MAX_IN_FLIGHT',
+    credentials: ['IQMETRIX_TOKEN', 'IQMETRIX_ACCOUNTS_URL', 'IQMETRIX_CLIENT_ID', 'IQMETRIX_CLIENT_SECRET', 'IQMETRIX_USERNAME', 'IQMETRIX_PASSWORD'],
+  },
+  maxInFlight: { default: 32, max: 1000 },
+  routes: {
+    partnerCompanyRelationships: {
+      name: 'GET /Partners({id})/Relationships/Companies',
+      method: 'GET',
+      path: (partnerId: number, skip: number, top: number) => `/Partners(${partnerId})/Relationships/Companies?$skip=${skip}&$top=${top}`,
+      map: (body: unknown, _partnerId: number, skip: number, top: number) => toPartnerRelationshipPage(body, skip, top),
+      cache: { ttlSeconds: 30, env: 'CACHE_TTL_PARTNER_RELATIONSHIPS' },
+    },
+    company: {
+      name: 'GET /Companies({id})',
+      method: 'GET',
+      path: (companyId: number) => `/Companies(${companyId})`,
+      map: (body: unknown) => toCompany(body),
+      cache: { ttlSeconds: 60, env: 'CACHE_TTL_COMPANY' },
+    },
+    /** On the accounts service. Never retried (a POST), never cached. */
+    token: {
+      name: 'POST /oauth2/token',
+      method: 'POST',
+      path: () => `/oauth2/token`,
+      map: (body: unknown) => toTokenGrant(body),
+    },
+  },
+  retryDelayMs: rateLimitResetMs,
+});
+
+export type IqmetrixDefinition = typeof IQMETRIX;
+
+/**
+ * iQmetrix sends no Retry-After on a 429; it sends `X-RateLimit-ResetSeconds`, the seconds
+ * until its window resets. It sends the rate-limit headers on every response, so they mean
+ * "wait" only on a 429.
+ */
+export function rateLimitResetMs({ status, headers }: Pick<UpstreamResponse, 'status' | 'headers'>): number | undefined {
+  if (status !== 429) return undefined;
+  const value = headers['x-ratelimit-resetseconds'];
+  const seconds = Number(Array.isArray(value) ? value[0] : value);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+/** The route table's path builders, by route key (the simulator and its tests call them). */
+export const iqmetrixPaths = {
+  partnerCompanyRelationships: IQMETRIX.routes.partnerCompanyRelationships.path,
+  company: IQMETRIX.routes.company.path,
+  token: IQMETRIX.routes.token.path,
+} as const;
