@@ -8,6 +8,7 @@ import { routeKey, type UpstreamDefinition } from './upstreams/definition.js';
 import { INSPECTORIO } from './upstreams/inspectorio/definition.js';
 import { IQMETRIX } from './upstreams/iqmetrix/definition.js';
 import { LOG_LEVELS } from './logger.js';
+import type { SharedCapSettings } from './http/concurrency/shared.js';
 import { PASSTHROUGH_JWT_HEADER, type EdgeSettings } from './edge/settings.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing/settings.js';
 
@@ -75,6 +76,11 @@ export interface Config {
   limits: LimitSettings;
   /** The cross-request cache of upstream reads and APQ (src/cache). */
   cache: CacheSettings;
+  /**
+   * The in-flight caps held across all replicas together, through the Redis of REDIS_URL
+   * (src/http/concurrency); null when each replica keeps its own (no REDIS_URL, or IN_FLIGHT_SHARED=false).
+   */
+  sharedCaps: SharedCapSettings | null;
   /** Browser origins allowed to call /graphql: any (`*`, the default in development) or these (none by default in production). */
   corsOrigins: CorsOrigins;
   /** Trusted documents, JWT authentication, rate limit, `_service` exposure: src/edge/settings.ts. */
@@ -259,10 +265,11 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   const cache = readCache(read, [IQMETRIX, INSPECTORIO, ...(options.upstreams ?? [])]);
   const edge = readEdge(read, authMode, cache);
+  const sharedCaps = readSharedCaps(read, cache);
   read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return { cache, maxInFlight: { iqmetrix: iqMaxInFlight, inspectorio: inspMaxInFlight }, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, edge, ...observability };
+  return { cache, sharedCaps, maxInFlight: { iqmetrix: iqMaxInFlight, inspectorio: inspMaxInFlight }, port, host, production, upstreams, authMode, resilience, operationTimeoutMs, landingPage, introspection, explorer, limits, corsOrigins, edge, ...observability };
 }
 
 /** Metrics, tracing (the standard OTEL_* variables) and shutdown timing. */
@@ -372,6 +379,21 @@ function readCache(read: EnvReader, upstreams: readonly UpstreamDefinition[]): C
     apqTtlSeconds: read.int('APQ_TTL_SECONDS', day, 0, 30 * day),
     keyPrefix: read.string('CACHE_KEY_PREFIX') ?? 'gw',
   };
+}
+
+/** IN_FLIGHT_*: the in-flight caps shared through the cache's Redis. */
+function readSharedCaps(read: EnvReader, cache: CacheSettings): SharedCapSettings | null {
+  const shared = read.bool('IN_FLIGHT_SHARED', true);
+  const settings: SharedCapSettings = {
+    redisUrl: cache.redisUrl ?? '',
+    keyPrefix: cache.keyPrefix,
+    expectedReplicas: read.int('IN_FLIGHT_EXPECTED_REPLICAS', 2, 1, 1000),
+    leaseMs: read.int('IN_FLIGHT_LEASE_MS', 5_000, 1_000, 600_000),
+    redisTimeoutMs: read.int('IN_FLIGHT_REDIS_TIMEOUT_MS', 250, 10, 10_000),
+  };
+  // A lease renewed every third of its life must outlast a renewal that times out.
+  if (settings.redisTimeoutMs * 3 > settings.leaseMs) read.problems.push('IN_FLIGHT_REDIS_TIMEOUT_MS must be at most a third of IN_FLIGHT_LEASE_MS.');
+  return shared && cache.redisUrl ? settings : null;
 }
 
 /** Each cached route's lifetime: its CACHE_TTL_* variable (one variable may serve several routes), else the route table's. */

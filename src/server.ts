@@ -29,6 +29,7 @@ import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheContr
 import { UpstreamReadCache } from './cache/upstream-cache.js';
 import { defaultTtls } from './upstreams/definition.js';
 import { Upstreams, type ExtraUpstream, type UpstreamTargets, type UpstreamsOptions } from './upstreams/index.js';
+import { SharedCaps } from './http/concurrency/shared.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -79,6 +80,9 @@ export interface RunningGateway {
   onClose(hook: () => Promise<void> | void): void;
 }
 
+/** How long a start waits for Redis to share the in-flight caps before going on with its share. */
+const SHARED_CAPS_START_WAIT_MS = 2_000;
+
 export async function startGateway({
   config,
   upstreams: targets,
@@ -102,6 +106,13 @@ export async function startGateway({
   const store = createSharedStore({ redisUrl: config.cache.redisUrl, maxMemoryBytes: config.cache.maxMemoryBytes, keyPrefix: config.cache.keyPrefix });
   const ttlSeconds = { ...defaultTtls(extraUpstreams.map((upstream) => upstream.definition)), ...config.cache.ttlSeconds };
   const readCache = config.cache.enabled ? new UpstreamReadCache(store.cache, ttlSeconds, observability.metrics) : undefined;
+  // With REDIS_URL, each upstream's in-flight cap holds across all replicas (src/http/concurrency).
+  // Shared before the first request, when Redis answers: a replica counting only its own calls
+  // while the others count in Redis would add its own on top of the cap.
+  const sharedCaps = config.sharedCaps ? new SharedCaps(config.sharedCaps, gatewayLogger) : undefined;
+  if (sharedCaps && !(await sharedCaps.whenShared(SHARED_CAPS_START_WAIT_MS))) {
+    gatewayLogger.warn({ replicas: sharedCaps.replicas }, 'in-flight caps: Redis did not answer at start; each replica keeps to its share of the caps until it does');
+  }
   const upstreams = new Upstreams({
     targets,
     authMode: config.authMode,
@@ -110,6 +121,7 @@ export async function startGateway({
     cache: readCache,
     definitions: upstreamDefinitions,
     extra: extraUpstreams,
+    limiter: sharedCaps && ((upstream, maxInFlight) => sharedCaps.limiter(upstream, targets[upstream as keyof UpstreamTargets]?.url ?? upstream, maxInFlight)),
   });
   observability.watch(upstreams);
   observability.readiness.describeUpstreams({
@@ -118,6 +130,7 @@ export async function startGateway({
   });
   /** Closed after the upstream pools, on `close()`. */
   const closeHooks: Array<() => Promise<void> | void> = [() => store.close(), () => observability.close()];
+  if (sharedCaps) closeHooks.push(() => sharedCaps.close());
 
   // The edge (src/edge): who may call (JWT), how often (rate limit), which documents. Each
   // refuses with an HTTP status before Apollo parses anything, so no resolver runs.
