@@ -1,16 +1,17 @@
-import { composeServices } from '@apollo/composition';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { printGatewaySubgraphSdl } from '../../src/schema.js';
+import { composeBoth } from '../compose/compose.js';
+import { recordingProxy, startHiveGateway, type HiveGateway, type RecordingProxy } from '../compose/hive-gateway.js';
 import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 
 // Our /graphql composed into a supergraph beside a small "risk" subgraph that extends Company
-// and references Organization. The supergraph runs on @apollo/gateway over real HTTP; request
-// counts are read at the simulators, so they show what one `_entities` call costs upstream.
+// and references Organization. The supergraph runs on Hive Gateway, in a process of its own,
+// over real HTTP; a proxy in front of our subgraph records what the router sends it, and
+// request counts are read at the simulators, so they show what one `_entities` call costs upstream.
 
 const RISK_SDL = `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])
@@ -43,9 +44,16 @@ let risk: { url: string; stop(): Promise<void> };
 let rows: RiskRow[];
 let distinctCompanies: number[];
 let auditorIds: number[];
-let supergraph: ApolloServer;
+let router: HiveGateway;
+let proxy: RecordingProxy;
+
 /** Representations our subgraph received per `_entities` fetch, by entity type. */
-const representationsSent: Array<{ typename: string; count: number }> = [];
+function representationsSent(): Array<{ typename: string; count: number }> {
+  return proxy.requests.flatMap((request) => {
+    const representations = request.variables?.representations as Array<{ __typename: string }> | undefined;
+    return representations ? [{ typename: representations[0]?.__typename ?? '', count: representations.length }] : [];
+  });
+}
 
 beforeAll(async () => {
   stack = await startStack();
@@ -77,46 +85,33 @@ beforeAll(async () => {
   const { url } = await startStandaloneServer(riskServer, { listen: { port: 0, host: '127.0.0.1' } });
   risk = { url, stop: () => riskServer.stop() };
 
-  // Composed from what our server itself answers on `_service`, as IntrospectAndCompose would.
+  // Composed from what our server itself answers on `_service`, as a schema registry would.
+  proxy = await recordingProxy(stack.gateway.url);
   const served = await stack.query('{ _service { sdl } }');
-  const composition = composeServices([
-    { name: 'gateway', typeDefs: parse(served.body.data._service.sdl), url: stack.gateway.url },
-    { name: 'risk', typeDefs: parse(RISK_SDL), url: risk.url },
+  const composition = composeBoth([
+    { name: 'gateway', sdl: served.body.data._service.sdl, url: proxy.url },
+    { name: 'risk', sdl: RISK_SDL, url: risk.url },
   ]);
-  if (composition.errors) throw new Error(`composition failed:\n${composition.errors.map((e) => e.message).join('\n')}`);
-
-  const gateway = new ApolloGateway({
-    supergraphSdl: composition.supergraphSdl,
-    buildService: ({ url: subgraphUrl }) =>
-      new RemoteGraphQLDataSource({
-        url: subgraphUrl,
-        willSendRequest({ request }) {
-          const representations = request.variables?.representations as Array<{ __typename: string }> | undefined;
-          if (subgraphUrl !== stack.gateway.url || !representations) return;
-          const typename = representations[0]?.__typename ?? '';
-          representationsSent.push({ typename, count: representations.length });
-        },
-      }),
-  });
-  supergraph = new ApolloServer({ gateway });
-  await supergraph.start();
-});
+  if (composition.apollo.errors.length || !composition.guild.supergraphSdl) {
+    throw new Error(`composition failed:\n${[...composition.apollo.errors, ...composition.guild.errors].join('\n')}`);
+  }
+  router = await startHiveGateway(composition.guild.supergraphSdl);
+}, 60_000);
 
 afterAll(async () => {
-  await supergraph?.stop();
+  await router?.stop();
+  await proxy?.close();
   await risk?.stop();
   await stack?.close();
 });
 
 beforeEach(() => {
   stack.resetCounts();
-  representationsSent.length = 0;
+  proxy.reset();
 });
 
 async function supergraphQuery(query: string, variables?: Record<string, unknown>) {
-  const response = await supergraph.executeOperation({ query, variables });
-  if (response.body.kind !== 'single') throw new Error('expected a single result');
-  return response.body.singleResult;
+  return (await router.query(query, variables)).body;
 }
 
 describe('the subgraph SDL', () => {
@@ -124,15 +119,24 @@ describe('the subgraph SDL', () => {
     const served = await stack.query('{ _service { sdl } }');
     const sdl: string = served.body.data._service.sdl;
     expect(sdl).toBe(printGatewaySubgraphSdl());
-    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key"])');
+    expect(sdl).toContain('@link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])');
     expect(sdl).toMatch(/type Partner implements Node\s+@key\(fields: "partnerId"\)/);
     expect(sdl).toMatch(/type Company implements Node\s+@key\(fields: "companyId"\)/);
     expect(sdl).toMatch(/type Organization implements Node\s+@key\(fields: "organizationId"\)/);
   });
+
+  it('leaves out node/nodes, which /graphql keeps, and shares PageInfo and the entities\' ids', async () => {
+    const sdl: string = (await stack.query('{ _service { sdl } }')).body.data._service.sdl;
+    expect(sdl).not.toMatch(/^\s+nodes?\(/m);
+    expect(sdl).toMatch(/type PageInfo\s+@shareable/);
+    expect(sdl.match(/ id: ID! @shareable/g)).toHaveLength(3);
+    const direct = await stack.query(`query($id: ID!) { node(id: $id) { id } nodes(ids: [$id]) { id } }`, { id: 'bad' });
+    expect(codes(direct)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
+  });
 });
 
 describe('a query across both subgraphs', () => {
-  it('resolves 50 Company references with one request per distinct company and ONE Inspectorio batch', async () => {
+  it('resolves 50 Company references (40 distinct) with one request per distinct company and ONE Inspectorio batch', async () => {
     const { dataset } = stack.sims;
     const result = await supergraphQuery(`{
       riskiestCompanies { companyId riskScore name organization { organizationId externalId } auditor { organizationId name type } }
@@ -147,10 +151,10 @@ describe('a query across both subgraphs', () => {
       expect(company.auditor).toEqual({ organizationId: row.auditorId, name: dataset.organizations.get(row.auditorId)!.name, type: expect.any(String) });
     });
 
-    // The gateway sends every reference it holds; our loaders do the deduplication.
-    expect(representationsSent.sort((a, b) => a.typename.localeCompare(b.typename))).toEqual([
-      { typename: 'Company', count: 50 },
-      { typename: 'Organization', count: 50 },
+    // Hive Gateway sends each distinct reference once: 40 companies, 10 auditors.
+    expect(representationsSent().sort((a, b) => a.typename.localeCompare(b.typename))).toEqual([
+      { typename: 'Company', count: distinctCompanies.length },
+      { typename: 'Organization', count: auditorIds.length },
     ]);
     expect(stack.upstreamRequests()).toEqual({
       'GET /Companies({id})': distinctCompanies.length,
@@ -205,5 +209,49 @@ describe('_entities on our subgraph', () => {
     expect(res.body.data._entities).toEqual([null, null]);
     expect(codes(res)).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT']);
     expect(stack.upstreamRequests()).toEqual({});
+  });
+
+  it('answers a representation of an unknown type with BAD_USER_INPUT at its index, and resolves the others', async () => {
+    const [a, b] = linkedCompanyIds(stack.sims.dataset, 2);
+    const res = await stack.query(ENTITIES, {
+      representations: [
+        { __typename: 'Company', companyId: a },
+        { __typename: 'Review', id: 'UmV2aWV3OjE=' },
+        { __typename: 'Company', companyId: b },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.data!._entities.map((e: any) => e?.companyId ?? null)).toEqual([a, null, b]);
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.body.errors![0]!.path).toEqual(['_entities', 1]);
+    expect(res.body.errors![0]!.message).toContain('"Review"');
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 2, 'GET /v1/organizations': 1 });
+  });
+
+  it.each([
+    ['a type that is no entity', { __typename: 'PageInfo', hasNextPage: true }],
+    ['an interface', { __typename: 'Node', id: 'x' }],
+    ['a root type', { __typename: 'Query' }],
+    ['no __typename', { companyId: 14000 }],
+    ['a __typename that is no string', { __typename: 7, companyId: 14000 }],
+    ['a string', 'Company'],
+    ['a number', 14000],
+    ['an array', [{ __typename: 'Company', companyId: 14000 }]],
+    ['a key of the wrong type', { __typename: 'Partner', partnerId: { $gt: 1 } }],
+  ])('answers %s with BAD_USER_INPUT for that item only', async (_what, representation) => {
+    const { bigPartnerId } = stack.sims.dataset.fixtures;
+    const res = await stack.query(ENTITIES, { representations: [representation, { __typename: 'Partner', partnerId: bigPartnerId }] });
+    expect(res.status).toBe(200);
+    expect(res.body.data!._entities[0]).toBeNull();
+    expect(res.body.data!._entities[1]).toMatchObject({ partnerId: bigPartnerId });
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.body.errors![0]!.path).toEqual(['_entities', 0]);
+  });
+
+  it('takes a single representation where a list is due as a list of one (GraphQL input coercion), checked like any other', async () => {
+    const res = await stack.query(ENTITIES, { representations: 'Company' });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({ _entities: [null] });
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
   });
 });
