@@ -11,7 +11,10 @@ import type { InFlightLimiter } from './concurrency/types.js';
  * the request that returns one (see PolicySource).
  */
 export interface RequestPolicy {
-  /** Time to the response headers, per attempt, in ms. */
+  /**
+   * Time to the response headers, per attempt, in ms. undici checks it on a coarse clock
+   * (about every 500 ms), so a value under a second fires up to half a second late.
+   */
   headersTimeoutMs?: number;
   /** Longest silence while the body streams, per attempt, in ms. */
   bodyTimeoutMs?: number;

@@ -81,7 +81,7 @@ export function defineUpstream<Routes extends Record<string, RouteDefinition>>(d
 /** A copy of `definition` with some routes changed (a policy, a lifetime): for a deployment or a test. */
 export function withRoutes<Routes extends Record<string, RouteDefinition>>(
   definition: UpstreamDefinition<Routes>,
-  changes: { [K in keyof Routes]?: Partial<Pick<Routes[K], 'policy' | 'breaker' | 'cache'>> },
+  changes: { [K in keyof Routes]?: Partial<Pick<RouteDefinition, 'policy' | 'breaker' | 'cache'>> },
 ): UpstreamDefinition<Routes> {
   const routes = { ...definition.routes };
   for (const key of Object.keys(changes) as Array<keyof Routes>) routes[key] = { ...routes[key], ...changes[key] } as Routes[typeof key];

@@ -32,8 +32,8 @@ export interface StackOptions {
   sims?: SimulatorsOptions;
   /** Adjusts the upstream targets once the simulators' URLs are known. */
   targets?: (sims: Simulators, defaults: UpstreamTargets) => UpstreamTargets;
-  /** Where the gateway logs and traces (the observability tests read them). */
-  gateway?: Pick<GatewayOptions, 'logger' | 'tracerProvider'>;
+  /** Where the gateway logs and traces (the observability tests read them), and replaced route tables (the policy tests). */
+  gateway?: Pick<GatewayOptions, 'logger' | 'tracerProvider' | 'upstreamDefinitions'>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {

@@ -1,8 +1,13 @@
 import { encodeId } from '../../src/graph/ids.js';
 import { RetryBudget } from '../../src/http/retry-budget.js';
+import { withRoutes } from '../../src/upstreams/definition.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
 import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 
-const COMPANY = 'GET /Companies({id})';
+const COMPANY = IQMETRIX.routes.company.name;
+const PARTNER_PAGE = IQMETRIX.routes.partnerCompanyRelationships.name;
+const ORGANIZATION = INSPECTORIO.routes.organization.name;
 const companyIds = (stack: Stack, n: number) => [...stack.sims.dataset.companies.keys()].slice(0, n);
 
 describe('retry budget', () => {
@@ -153,6 +158,109 @@ describe('the operation deadline and the breaker', () => {
       expect(response.status).toBe(200);
       expect(reasons).toEqual(['ECONNRESET']);
       await transport.close();
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe('per-route policy (the route table overrides the UPSTREAM_* defaults)', () => {
+  const partnerQuery = (stack: Stack) => `partner(id: ${stack.sims.dataset.fixtures.bigPartnerId}) { companyRelationships(first: 1) { totalCount } }`;
+  const organizationQuery = (stack: Stack) => `organization(id: ${[...stack.sims.dataset.organizations.keys()][0]}) { name }`;
+
+  it('one route without retries; the same upstream\'s other route and the other upstream keep the default', async () => {
+    const stack = await startStack({
+      env: { UPSTREAM_MAX_RETRIES: '2', UPSTREAM_RETRY_BASE_DELAY_MS: '1', UPSTREAM_BREAKER_MIN_CALLS: '100000' },
+      gateway: { upstreamDefinitions: { iqmetrix: withRoutes(IQMETRIX, { company: { policy: { maxRetries: 0 } } }) } },
+    });
+    try {
+      stack.sims.iqmetrix.faults.set('*', { status: 503 });
+      stack.sims.inspectorio.faults.set(ORGANIZATION, { status: 503 });
+      const res = await stack.query(`{ company(id: ${companyIds(stack, 1)[0]}) { name } ${partnerQuery(stack)} ${organizationQuery(stack)} }`);
+      expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+      // Attempts as the simulators saw them: 1 for the changed route, 1 + 2 retries elsewhere.
+      expect(stack.upstreamRequests()).toEqual({ [COMPANY]: 1, [PARTNER_PAGE]: 3, [ORGANIZATION]: 3 });
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a policy can be a function of the request', async () => {
+    // Set once the simulators' data is known; the policy reads it per request.
+    let retried = 0;
+    const stack = await startStack({
+      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_RETRY_BASE_DELAY_MS: '1', UPSTREAM_BREAKER_MIN_CALLS: '100000' },
+      gateway: {
+        upstreamDefinitions: {
+          iqmetrix: withRoutes(IQMETRIX, { company: { policy: (request) => (request.path === IQMETRIX.routes.company.path(retried) ? { maxRetries: 3 } : undefined) } }),
+        },
+      },
+    });
+    try {
+      const [quiet, other] = companyIds(stack, 2) as [number, number];
+      retried = other;
+      stack.sims.iqmetrix.faults.set(COMPANY, { status: 503 });
+      const res = await stack.query(`{ a: company(id: ${quiet}) { name } b: company(id: ${retried}) { name } }`);
+      expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_UNAVAILABLE']);
+      const attempts = (id: number) => stack.sims.iqmetrix.requests.entries().filter((e) => e.url.endsWith(IQMETRIX.routes.company.path(id))).length;
+      expect([attempts(quiet), attempts(retried)]).toEqual([1, 4]);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a route\'s timeout applies to that route only', async () => {
+    const stack = await startStack({
+      gateway: { upstreamDefinitions: { iqmetrix: withRoutes(IQMETRIX, { company: { policy: { headersTimeoutMs: 200, maxRetries: 0 } } }) } },
+    });
+    try {
+      // undici checks its headers timeout about twice a second: the latency leaves room for that.
+      stack.sims.iqmetrix.faults.set('*', { latencyMs: 2_500 });
+      const res = await stack.query(`{ company(id: ${companyIds(stack, 1)[0]}) { name } ${partnerQuery(stack)} }`);
+      expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+      expect(res.body.errors![0]!.path).toEqual(['company']);
+      expect(res.body.errors![0]!.message).toMatch(/timed out/);
+      expect(res.body.data.partner.companyRelationships.totalCount).toBeGreaterThan(0);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a route with its own circuit opens alone: the upstream\'s circuit and other routes stay up', async () => {
+    const stack = await startStack({
+      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_MIN_CALLS: '100000' },
+      gateway: { upstreamDefinitions: { iqmetrix: withRoutes(IQMETRIX, { company: { breaker: { breakerMinCalls: 3, breakerHalfOpenAfterMs: 60_000 } } }) } },
+    });
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { status: 503 });
+      for (let i = 0; i < 3; i++) expect(codes(await stack.query(`{ company(id: ${companyIds(stack, 1)[0]}) { name } }`))).toEqual(['UPSTREAM_UNAVAILABLE']);
+      const transport = stack.gateway.upstreams.iqmetrix;
+      expect(transport.routeBreakerState(COMPANY)).toBe('open');
+      expect(transport.breakerState).toBe('closed');
+
+      stack.resetCounts();
+      const res = await stack.query(`{ company(id: ${companyIds(stack, 1)[0]}) { name } ${partnerQuery(stack)} }`);
+      expect(res.body.errors![0]!.message).toMatch(/circuit open/);
+      expect(res.body.data.partner).not.toBeNull();
+      expect(stack.upstreamRequests()).toEqual({ [PARTNER_PAGE]: 1 });
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a route\'s share of the in-flight cap bounds that route', async () => {
+    const stack = await startStack({
+      targets: (_, d) => ({ ...d, iqmetrix: { ...d.iqmetrix, maxInFlight: 8 } }),
+      gateway: { upstreamDefinitions: { iqmetrix: withRoutes(IQMETRIX, { company: { policy: { inFlightShare: 0.25 } } }) } },
+    });
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { latencyMs: 30 });
+      const ids = companyIds(stack, 20).map((id) => encodeId('Company', id));
+      const res = await stack.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+      expect(res.body.errors).toBeUndefined();
+      expect(stack.upstreamRequests()).toEqual({ [COMPANY]: 20 });
+      // 25 % of 8 connections.
+      expect(stack.sims.iqmetrix.requests.maxInFlight).toBe(2);
     } finally {
       await stack.close();
     }
