@@ -28,6 +28,7 @@ interface Mistake {
 const Q = (query: string) => encodeURIComponent(query);
 const preflight = { 'apollo-require-preflight': 'yes' };
 const byId = 'query($id: Int!) { company(id: $id) { name } }';
+const pageByVariable = 'query($n: Int) { partner(id: 36) { companyRelationships(first: $n) { edges { node { company { name } } } } } }';
 
 const MISTAKES: Mistake[] = [
   // Operations this read-only graph does not have.
@@ -109,7 +110,29 @@ const MISTAKES: Mistake[] = [
   { name: 'GET with extensions that are not JSON', method: 'GET', search: `query=${Q('{ __typename }')}&extensions={bad`, headers: preflight, status: 400, code: 'BAD_REQUEST' },
   { name: 'GET with two queries', method: 'GET', search: `query=${Q('{ __typename }')}&query=${Q('{ __typename }')}`, headers: preflight, status: 400, code: 'BAD_REQUEST' },
   { name: 'GET without a query', method: 'GET', search: '', headers: preflight, status: 400, code: 'BAD_REQUEST' },
+  // Variables the limits see before execution coerces them (cost counts `first`, `ids`, @skip/@include).
+  ...(['abc', 1e10, [1], { a: 1 }, 1.5, true] as unknown[]).map(
+    (n): Mistake => ({ name: `a page size of ${JSON.stringify(n)}`, body: { query: pageByVariable, variables: { n } }, status: 400, code: 'BAD_USER_INPUT' }),
+  ),
+  // A valid Int that the field refuses: that field alone.
+  { name: 'a page size of -5 in a variable', body: { query: pageByVariable, variables: { n: -5 } }, status: 200, code: 'BAD_USER_INPUT' },
+  ...([{ a: 1 }, [1, [2]], [null]] as unknown[]).map(
+    (ids): Mistake => ({ name: `ids of ${JSON.stringify(ids)}`, body: { query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids } }, status: 400, code: 'BAD_USER_INPUT' }),
+  ),
+  // A single value where a list is declared is a list of one (GraphQL input coercion), and not an id we issued.
+  { name: 'ids of "notalist"', body: { query: 'query($ids: [ID!]!) { nodes(ids: $ids) { id } }', variables: { ids: 'notalist' } }, status: 200, code: 'BAD_USER_INPUT' },
+  ...(['yes', 1, null] as unknown[]).map(
+    (b): Mistake => ({ name: `@include(if: ${JSON.stringify(b)})`, body: { query: 'query($b: Boolean!) { partner(id: 36) { companyRelationships(first: 100) @include(if: $b) { totalCount } } }', variables: { b } }, status: 400, code: 'BAD_USER_INPUT' }),
+  ),
   // Limits.
+  { name: 'too deep', body: { query: `{ organization(id: 6000) { ${'company { organization { '.repeat(10)}name${' } }'.repeat(10)} } }` }, status: 400, code: 'DEPTH_LIMIT_EXCEEDED' },
+  { name: 'too many tokens', body: { query: `{ ${'__typename '.repeat(3000)}}` }, status: 400, code: 'TOKEN_LIMIT_EXCEEDED|GRAPHQL_PARSE_FAILED' },
+  {
+    name: 'too costly',
+    body: { query: '{ partner(id: 36) { companyRelationships(first: 100) { nodes { company { organization { relationships(first: 100) { nodes { target { name } } } } } } } } }' },
+    status: 400,
+    code: 'COST_LIMIT_EXCEEDED',
+  },
   { name: 'too many aliases', body: { query: `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: __typename`).join(' ')} }` }, status: 400, code: 'ALIAS_LIMIT_EXCEEDED' },
   // Mistakes confined to one field: that field alone fails, with BAD_USER_INPUT.
   { name: 'an id this server never issued', body: { query: '{ node(id: "nope") { id } }' }, status: 200, code: 'BAD_USER_INPUT' },
