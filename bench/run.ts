@@ -36,6 +36,8 @@ const USAGE = `usage: npm run bench -- [options]
     --requests 100000      measured soak requests
     --soak-warmup 5000     soak warm-up requests (RSS baseline is taken after them)
     --soak-connections 16
+  --caps                 what the in-flight cap costs per upstream call (pool, local, Redis): bench/caps.ts
+                         (npm run bench -- --caps --help)
   --profile              run the gateway under --cpu-prof on network at 16 connections (or --queries/--connections)
   --cache off|on|both    the gateway's cross-request upstream cache (CACHE_ENABLED); default both
                          for the benchmark, off for --soak and --profile (the whole upstream path)
@@ -79,6 +81,11 @@ function parseFlags() {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
     process.exit(2);
   }
+}
+// A run of its own, with its own flags.
+if (process.argv.includes('--caps')) {
+  const { runCapsBench } = await import('./caps.js');
+  process.exit(await runCapsBench(process.argv.slice(2).filter((arg) => arg !== '--caps')));
 }
 const flags = parseFlags();
 

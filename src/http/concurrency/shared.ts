@@ -111,11 +111,11 @@ export class SharedCaps {
   }
 
   /**
-   * One slot in Redis. Resolves with its release, or with `undefined` when Redis failed or
-   * did not answer in time (the caps are then local). Rejects with NoSlotError when the
-   * deadline passes or the signal aborts first.
+   * One try for a slot in Redis. Resolves with its release; with `full` when every slot is
+   * taken; with `unavailable` when Redis failed or did not answer in time (the caps are then
+   * local). Rejects with NoSlotError when the deadline passes or the signal aborts first.
    */
-  async acquireSlot(upstream: string, key: string, limit: number, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release | undefined> {
+  async acquireSlot(upstream: string, key: string, limit: number, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release | 'full' | 'unavailable'> {
     const timeLeft = deadline === undefined ? Infinity : deadline - Date.now();
     if (signal?.aborted) throw new NoSlotError(upstream, 'aborted', limit);
     if (timeLeft <= 0) throw new NoSlotError(upstream, 'deadline', limit);
@@ -123,13 +123,15 @@ export class SharedCaps {
     const semaphore = new RedisSemaphore(this.client, key, limit, {
       lockTimeout: this.settings.leaseMs,
       acquireTimeout: timeLeft,
-      retryInterval: RETRY_INTERVAL_MS,
+      // The waiting between tries is the limiter's (SharedInFlightLimiter.redisSlot), which a
+      // slot given back in this process cuts short.
+      acquireAttemptsLimit: 1,
       // The heartbeat renews every lease at once; the library's own timer per lock would
       // turn a failed renewal into an unhandled rejection.
       refreshInterval: 0,
     });
-    // The library checks its timeout between tries only; this cuts a pause short at the
-    // deadline or when the operation is given up.
+    // The try itself is bounded by the command timeout; this answers at once at the deadline
+    // or when the operation is given up.
     const stop = new AbortController();
     const onAbort = () => stop.abort(new NoSlotError(upstream, 'aborted', limit));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -142,7 +144,7 @@ export class SharedCaps {
         attempt,
         new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true })),
       ]);
-      if (!acquired) throw new NoSlotError(upstream, 'deadline', limit);
+      if (!acquired) return 'full';
       const lease: Lease = { key, limit, identifier: semaphore.identifier };
       this.leases.add(lease);
       let released = false;
@@ -157,14 +159,14 @@ export class SharedCaps {
       gaveUp = true;
       if (error instanceof NoSlotError) throw error;
       this.markDown(error);
-      return undefined;
+      return 'unavailable';
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (gaveUp) {
         // A try that timed out on our side may still land in Redis once it answers. Its
         // removal, sent on the same connection, lands after it; a slot won after we left is
-        // given back.
+        // given back. (A `full` answer skips this: that try landed and took nothing.)
         attempt.then((won) => (won ? semaphore.release() : undefined)).catch(() => {});
         this.client.zrem(`semaphore:${key}`, semaphore.identifier).catch(() => {});
       }
@@ -318,27 +320,17 @@ export class SharedInFlightLimiter implements InFlightLimiter {
     for (;;) {
       const releaseLocal = await this.local.acquire(signal, deadline);
       if (!this.caps.isShared) return releaseLocal;
-      let releaseHead: Release;
+      let outcome: Release | 'unavailable';
       try {
-        releaseHead = await this.head.acquire(signal, deadline);
+        outcome = await this.redisSlot(signal, deadline);
       } catch (error) {
         releaseLocal();
         throw error;
       }
-      let releaseSlot: Release | undefined;
-      try {
-        // Redis may have failed while this call queued for the head.
-        if (this.caps.isShared) releaseSlot = await this.caps.acquireSlot(this.upstream, this.key, this.cap, signal, deadline);
-      } catch (error) {
-        releaseLocal();
-        throw error;
-      } finally {
-        releaseHead();
-      }
-      if (releaseSlot) {
-        const slot = releaseSlot;
+      if (typeof outcome === 'function') {
+        const releaseSlot = outcome;
         return () => {
-          slot();
+          releaseSlot();
           releaseLocal();
         };
       }
@@ -346,5 +338,62 @@ export class SharedInFlightLimiter implements InFlightLimiter {
       // the share's.
       releaseLocal();
     }
+  }
+
+  /**
+   * A slot in Redis, or `unavailable` when Redis failed. Only the head of this process's
+   * queue tries again while every slot is taken, every RETRY_INTERVAL_MS, or at once when a
+   * slot of this process is given back.
+   */
+  private async redisSlot(signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release | 'unavailable'> {
+    // Nobody here is waiting for a slot: one try straight away, so that calls under the cap
+    // go out side by side instead of one round trip after the other.
+    if (this.head.inUse === 0 && this.head.waiting === 0) {
+      const first = await this.caps.acquireSlot(this.upstream, this.key, this.cap, signal, deadline);
+      if (first !== 'full') return this.wrap(first);
+    }
+    const releaseHead = await this.head.acquire(signal, deadline);
+    try {
+      for (;;) {
+        // Redis may have failed while this call queued for the head.
+        if (!this.caps.isShared) return 'unavailable';
+        const outcome = await this.caps.acquireSlot(this.upstream, this.key, this.cap, signal, deadline);
+        if (outcome !== 'full') return this.wrap(outcome);
+        await this.pause(signal, deadline);
+      }
+    } finally {
+      releaseHead();
+    }
+  }
+
+  /** Gives back a slot, then lets the head try at once: the slot just freed is likely its. */
+  private wrap(outcome: Release | 'unavailable'): Release | 'unavailable' {
+    if (outcome === 'unavailable') return outcome;
+    return () => {
+      // The removal goes out on the connection now, so the head's next try lands after it.
+      outcome();
+      this.wake?.();
+    };
+  }
+
+  private wake: (() => void) | undefined;
+
+  /** RETRY_INTERVAL_MS, or less when a slot of this process is given back. Rejects with NoSlotError at the deadline or on abort. */
+  private pause(signal: AbortSignal | undefined, deadline: number | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timeLeft = deadline === undefined ? Infinity : deadline - Date.now();
+      const done = (error?: NoSlotError) => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.wake = undefined;
+        if (error) reject(error);
+        else resolve();
+      };
+      const onAbort = () => done(new NoSlotError(this.upstream, 'aborted', this.cap));
+      const timer = setTimeout(() => done(timeLeft <= RETRY_INTERVAL_MS ? new NoSlotError(this.upstream, 'deadline', this.cap) : undefined), Math.max(0, Math.min(RETRY_INTERVAL_MS, timeLeft)));
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.wake = () => done();
+    });
   }
 }
