@@ -15,6 +15,8 @@ const RISK_TYPE_DEFS = /* GraphQL */ `
     riskiestCompanies: [Company!]!
     "Batch entry point for the stitching gateway: one call for many companies."
     companyRisks(ids: [Int!]!): [Company]!
+    "Companies someone keeps an eye on, by id, whether or not they still exist upstream."
+    watched: [Company]!
   }
   type Company {
     companyId: Int!
@@ -26,6 +28,8 @@ let stack: Stack;
 let stitched: GraphQLSchema;
 let distinctCompanies: number[];
 let listed: number[];
+/** What `watched` lists: two known companies around one that iQmetrix does not have. */
+let watchedIds: number[];
 /** Operations the stitching gateway sent to our server. */
 const sentToUs: Array<{ document: DocumentNode; variables?: Record<string, any> }> = [];
 /** `companyRisks` calls on the local schema, with how many ids each. */
@@ -37,6 +41,7 @@ beforeAll(async () => {
   stack = await startStack();
   distinctCompanies = linkedCompanyIds(stack.sims.dataset, 40);
   listed = [...distinctCompanies, ...distinctCompanies.slice(0, 10)];
+  watchedIds = [distinctCompanies[0]!, stack.sims.dataset.fixtures.unknownCompanyId, distinctCompanies[1]!];
 
   const http = buildHTTPExecutor({ endpoint: stack.gateway.url });
   const executor: Executor = (request) => {
@@ -51,6 +56,7 @@ beforeAll(async () => {
     resolvers: {
       Query: {
         riskiestCompanies: () => listed.map((companyId) => ({ companyId, riskScore: riskScore(companyId) })),
+        watched: () => watchedIds.map((companyId) => ({ companyId, riskScore: riskScore(companyId) })),
         companyRisks: (_: unknown, { ids }: { ids: number[] }) => {
           riskBatches.push(ids.length);
           return ids.map((companyId) => ({ companyId, riskScore: riskScore(companyId) }));
@@ -144,5 +150,36 @@ describe('a stitched gateway over this graph', () => {
     expect(result.errors).toBeUndefined();
     expect(sentToUs).toHaveLength(1);
     expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 2 });
+  });
+
+  it('keeps item paths: an unknown company in a list is null at its index with NOT_FOUND, the others intact', async () => {
+    const { dataset } = stack.sims;
+    const result = await run(`{ watched { companyId riskScore name organization { externalId } } }`);
+    const [first, , third] = watchedIds as [number, number, number];
+    expect(result.data).toEqual({
+      watched: [
+        { companyId: first, riskScore: riskScore(first), name: dataset.companies.get(first)!.Name, organization: { externalId: String(first) } },
+        null,
+        { companyId: third, riskScore: riskScore(third), name: dataset.companies.get(third)!.Name, organization: { externalId: String(third) } },
+      ],
+    });
+    // `name` is non-null, so its error nulls the item: the error sits at the field, inside item 1.
+    expect(result.errors?.map((e) => ({ path: e.path, code: e.extensions?.code }))).toEqual([{ path: ['watched', 1, 'name'], code: 'NOT_FOUND' }]);
+    expect(sentToUs).toHaveLength(1);
+    expect(Object.values(sentToUs[0]!.variables ?? {}).flat()).toHaveLength(3);
+  });
+
+  it('keeps the item and its own fields when only nullable fields of ours were asked for', async () => {
+    const result = await run(`{ watched { companyId riskScore description } }`);
+    const [first, unknown, third] = watchedIds as [number, number, number];
+    const description = (id: number) => stack.sims.dataset.companies.get(id)!.Description ?? null;
+    expect(result.data).toEqual({
+      watched: [
+        { companyId: first, riskScore: riskScore(first), description: description(first) },
+        { companyId: unknown, riskScore: riskScore(unknown), description: null },
+        { companyId: third, riskScore: riskScore(third), description: description(third) },
+      ],
+    });
+    expect(result.errors?.map((e) => ({ path: e.path, code: e.extensions?.code }))).toEqual([{ path: ['watched', 1, 'description'], code: 'NOT_FOUND' }]);
   });
 });
