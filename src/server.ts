@@ -95,6 +95,8 @@ export async function startGateway({
 }: GatewayOptions): Promise<RunningGateway> {
   if (schema && (extensions.typeDefs || extensions.resolvers)) throw new Error('startGateway: pass either a prebuilt schema or extensions with typeDefs/resolvers, not both');
   const extraUpstreams = extensions.upstreams ?? [];
+  // First, so that a bad TRUSTED_DOCUMENTS_FILE stops the start before anything is opened.
+  const manifest = config.edge.trustedDocuments.file ? await loadManifest(config.edge.trustedDocuments.file) : undefined;
   const app = express();
   app.disable('x-powered-by');
   // gzip or br when the client accepts it: a partner's supply network is tens of kB of JSON
@@ -134,7 +136,6 @@ export async function startGateway({
 
   // The edge (src/edge): who may call (JWT), how often (rate limit), which documents. Each
   // refuses with an HTTP status before Apollo parses anything, so no resolver runs.
-  const manifest = config.edge.trustedDocuments.file ? await loadManifest(config.edge.trustedDocuments.file) : undefined;
   const authentication = config.edge.auth ? jwtAuthentication(config.edge.auth, gatewayLogger) : undefined;
   const limiter = config.edge.rateLimit.perMinute > 0 ? rateLimit(config.edge.rateLimit, gatewayLogger) : undefined;
   if (limiter) closeHooks.push(() => limiter.close());
