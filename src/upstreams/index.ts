@@ -90,14 +90,14 @@ export class Upstreams {
     this.authMode = authMode;
     this.iqmetrixDefinition = definitions.iqmetrix ?? IQMETRIX;
     this.inspectorioDefinition = definitions.inspectorio ?? INSPECTORIO;
+    const names = [this.iqmetrixDefinition, this.inspectorioDefinition, ...extra.map((upstream) => upstream.definition)].map((definition) => definition.name);
+    const twice = names.find((name, i) => names.indexOf(name) !== i);
+    if (twice !== undefined) throw new RangeError(`two upstreams are named ${JSON.stringify(twice)}: each needs a name of its own`);
     const settings = { ...DEFAULT_TRANSPORT_SETTINGS, ...resilience };
     const transport = (definition: UpstreamDefinition, url: string, maxInFlight: number) =>
       new UpstreamTransport(definition.name, { ...settings, url, maxInFlight }, observer, { ...transportHooks(definition), limiter: limiter?.(definition.name, maxInFlight) });
 
-    const add = (entry: Registered) => {
-      if (this.registered.has(entry.definition.name)) throw new RangeError(`two upstreams are named ${JSON.stringify(entry.definition.name)}`);
-      this.registered.set(entry.definition.name, entry);
-    };
+    const add = (entry: Registered) => this.registered.set(entry.definition.name, entry);
     add({ definition: this.iqmetrixDefinition, transport: transport(this.iqmetrixDefinition, targets.iqmetrix.url, targets.iqmetrix.maxInFlight) });
     add({ definition: this.inspectorioDefinition, transport: transport(this.inspectorioDefinition, targets.inspectorio.url, targets.inspectorio.maxInFlight) });
     for (const upstream of extra) {
