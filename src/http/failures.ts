@@ -1,6 +1,7 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { errors as undiciErrors } from 'undici';
 import { ErrorCode, UpstreamError, type UpstreamName, type UpstreamShapeError } from '../errors.js';
+import { NoSlotError } from './concurrency/types.js';
 
 // Every way an upstream call can fail, and the public code (shared/graph.md) each becomes.
 // This is the one module that turns upstream trouble into an UpstreamError: the transport,
@@ -120,6 +121,8 @@ export function isAbort(error: unknown): boolean {
 export function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'timed out';
   if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect timed out';
+  // The limiter's own words: which cap was full, and that nothing was sent.
+  if (error instanceof NoSlotError) return error.message;
   if (isAbort(error)) return 'aborted (operation deadline reached)';
   if (error instanceof undiciErrors.SocketError) return 'connection closed by the upstream';
   const code = (error as { code?: unknown })?.code;

@@ -1,4 +1,4 @@
-import { NoSlotError, type Release } from './types.js';
+import { NoSlotError, abortCause, type Release } from './types.js';
 
 interface Waiter {
   grant(release: Release): void;
@@ -52,7 +52,7 @@ export class LocalSemaphore {
    * either. The release function is idempotent.
    */
   acquire(signal?: AbortSignal, deadline?: number): Promise<Release> {
-    if (signal?.aborted) return Promise.reject(new NoSlotError(this.label, 'aborted', this.limitValue));
+    if (signal?.aborted) return Promise.reject(new NoSlotError(this.label, abortCause(signal, deadline), this.limitValue));
     if (deadline !== undefined && deadline <= Date.now()) return Promise.reject(new NoSlotError(this.label, 'deadline', this.limitValue));
     if (this.held < this.limitValue && this.queue.length === 0) return Promise.resolve(this.grant());
     return new Promise<Release>((resolve, reject) => {
@@ -68,7 +68,7 @@ export class LocalSemaphore {
         cleanup();
         reject(new NoSlotError(this.label, reason, this.limitValue));
       };
-      const onAbort = () => giveUp('aborted');
+      const onAbort = () => giveUp(abortCause(signal!, deadline));
       const waiter: Waiter = {
         grant: (release) => {
           cleanup();

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { Semaphore as RedisSemaphore } from 'redis-semaphore';
 import { logger as processLogger } from '../../logger.js';
 import { LocalSemaphore } from './local.js';
-import { NoSlotError, type CapMode, type InFlightLimiter, type Release } from './types.js';
+import { NoSlotError, abortCause, type CapMode, type InFlightLimiter, type Release } from './types.js';
 
 // Per-upstream in-flight caps that hold across every replica together, kept in Redis.
 //
@@ -117,7 +117,7 @@ export class SharedCaps {
    */
   async acquireSlot(upstream: string, key: string, limit: number, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release | 'full' | 'unavailable'> {
     const timeLeft = deadline === undefined ? Infinity : deadline - Date.now();
-    if (signal?.aborted) throw new NoSlotError(upstream, 'aborted', limit);
+    if (signal?.aborted) throw new NoSlotError(upstream, abortCause(signal, deadline), limit);
     if (timeLeft <= 0) throw new NoSlotError(upstream, 'deadline', limit);
 
     const semaphore = new RedisSemaphore(this.client, key, limit, {
@@ -133,7 +133,7 @@ export class SharedCaps {
     // The try itself is bounded by the command timeout; this answers at once at the deadline
     // or when the operation is given up.
     const stop = new AbortController();
-    const onAbort = () => stop.abort(new NoSlotError(upstream, 'aborted', limit));
+    const onAbort = () => stop.abort(new NoSlotError(upstream, abortCause(signal!, deadline), limit));
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = Number.isFinite(timeLeft) ? setTimeout(() => stop.abort(new NoSlotError(upstream, 'deadline', limit)), timeLeft) : undefined;
     timer?.unref();
@@ -389,7 +389,7 @@ export class SharedInFlightLimiter implements InFlightLimiter {
         if (error) reject(error);
         else resolve();
       };
-      const onAbort = () => done(new NoSlotError(this.upstream, 'aborted', this.cap));
+      const onAbort = () => done(new NoSlotError(this.upstream, abortCause(signal!, deadline), this.cap));
       const timer = setTimeout(() => done(timeLeft <= RETRY_INTERVAL_MS ? new NoSlotError(this.upstream, 'deadline', this.cap) : undefined), Math.max(0, Math.min(RETRY_INTERVAL_MS, timeLeft)));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -47,3 +47,13 @@ export class NoSlotError extends Error {
     this.name = reason === 'deadline' ? 'TimeoutError' : 'AbortError';
   }
 }
+
+/**
+ * Why a wait ended on its signal: the operation's deadline when the signal says so (a
+ * `TimeoutError`, as AbortSignal.timeout gives) or the deadline has come; else the operation
+ * was given up (the client went away).
+ */
+export function abortCause(signal: AbortSignal, deadline: number | undefined): 'deadline' | 'aborted' {
+  const reason = signal.reason as { name?: unknown } | undefined;
+  return reason?.name === 'TimeoutError' || (deadline !== undefined && Date.now() >= deadline) ? 'deadline' : 'aborted';
+}
