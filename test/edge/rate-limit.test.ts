@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { spawnGateway, type GatewayProcess } from '../helpers/child-gateway.js';
+import { describeWith, redisUrl } from '../helpers/services.js';
+import { codes, postGraphQL, startStack, type Stack } from '../helpers/stack.js';
+import { authEnv, startJwks, type JwksServer } from './helpers.js';
+
+// RATE_LIMIT_PER_MINUTE over real HTTP: per remote address, per JWT subject, and shared by
+// replicas through Redis. A refused request reaches no upstream.
+
+/** One upstream call: GET /Companies({id}). */
+const companyQuery = (stack: Stack) => `{ company(id: ${stack.sims.dataset.fixtures.unlinkedCompanyIds[0]}) { id name } }`;
+
+/** POST from another local address (node:http: undici does not bind a local address), so that the gateway sees another client. */
+function postFrom(localAddress: string, url: string, query: string): Promise<{ status: number; body: { data?: any } }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { data?: any } }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ query }));
+  });
+}
+
+describe('per remote address', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(() => stack.close());
+
+  it('answers 429 RATE_LIMITED with Retry-After once a client is over the limit, calls no upstream, and leaves other clients alone', async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await stack.query(companyQuery(stack));
+      expect(response.status).toBe(200);
+      expect(response.headers['ratelimit-limit']).toBe('3');
+      expect(response.headers['ratelimit-remaining']).toBe(String(2 - i));
+    }
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 3 });
+    stack.resetCounts();
+
+    const refused = await stack.query(companyQuery(stack));
+    expect(refused.status).toBe(429);
+    expect(codes(refused)).toEqual(['RATE_LIMITED']);
+    expect(refused.body.data).toBeUndefined();
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
+    expect(refused.body.errors![0]!.extensions!.retryAfterSeconds).toBe(retryAfter);
+    expect(stack.upstreamRequests()).toEqual({});
+
+    // Another address has its own count.
+    const other = await postFrom('127.0.0.2', stack.gateway.url, companyQuery(stack));
+    expect(other.status).toBe(200);
+    expect(other.body.data.company).not.toBeNull();
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 1 });
+  });
+});
+
+describe('per JWT subject', () => {
+  let jwks: JwksServer;
+  let stack: Stack;
+  beforeAll(async () => {
+    jwks = await startJwks();
+    stack = await startStack({ env: authEnv(jwks, { RATE_LIMIT_PER_MINUTE: '2' }) });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await jwks.close();
+  });
+
+  it('counts each subject apart, whatever address it calls from', async () => {
+    const key = await jwks.addKey('ES256');
+    const alice = { authorization: `Bearer ${await key.sign({ sub: 'alice' })}` };
+    const bob = { authorization: `Bearer ${await key.sign({ sub: 'bob' })}` };
+    expect((await stack.query(companyQuery(stack), undefined, alice)).status).toBe(200);
+    expect((await stack.query(companyQuery(stack), undefined, alice)).status).toBe(200);
+    stack.resetCounts();
+    const refused = await stack.query(companyQuery(stack), undefined, alice);
+    expect(refused.status).toBe(429);
+    expect(codes(refused)).toEqual(['RATE_LIMITED']);
+    expect(stack.upstreamRequests()).toEqual({});
+    // Same address, other subject: unaffected.
+    expect((await stack.query(companyQuery(stack), undefined, bob)).status).toBe(200);
+    // A token minted again for alice is still alice.
+    expect((await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await key.sign({ sub: 'alice' })}` })).status).toBe(429);
+  });
+});
+
+describe('with Redis down', () => {
+  it('keeps limiting in each process (the insurance limiter)', async () => {
+    const stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '2', REDIS_URL: 'redis://127.0.0.1:1', CACHE_KEY_PREFIX: `h4-down-${randomUUID()}` } });
+    try {
+      expect((await stack.query('{ __typename }')).status).toBe(200);
+      expect((await stack.query('{ __typename }')).status).toBe(200);
+      const refused = await stack.query('{ __typename }');
+      expect(refused.status).toBe(429);
+      expect(codes(refused)).toEqual(['RATE_LIMITED']);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describeWith('redis')('two gateway processes on one Redis', () => {
+  let a: GatewayProcess;
+  let b: GatewayProcess;
+  beforeAll(async () => {
+    const env = { REDIS_URL: redisUrl(), CACHE_KEY_PREFIX: `h4-rl-${randomUUID()}`, RATE_LIMIT_PER_MINUTE: '4' };
+    [a, b] = await Promise.all([spawnGateway(env), spawnGateway(env)]);
+  }, 60_000);
+  afterAll(async () => {
+    for (const child of [a, b]) {
+      if (!child) continue;
+      child.child.kill('SIGTERM');
+      await child.exited;
+    }
+  });
+
+  it('share one count per client', async () => {
+    const statuses: number[] = [];
+    for (const gateway of [a, b, a, b]) statuses.push((await postGraphQL(gateway.url, { query: '{ __typename }' })).status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
+    for (const gateway of [a, b]) {
+      const refused = await postGraphQL(gateway.url, { query: '{ __typename }' });
+      expect(refused.status).toBe(429);
+      expect(codes(refused)).toEqual(['RATE_LIMITED']);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+  });
+});
