@@ -18,6 +18,8 @@ const config: CodegenConfig = {
         mappers: {
           Partner: '../graph/models.js#PartnerModel',
           PartnerRelationship: '../graph/models.js#PartnerRelationshipModel',
+          PartnerRelationshipConnection: '../graph/models.js#PartnerRelationshipConnectionModel',
+          OrganizationRelationshipConnection: '../graph/models.js#OrganizationRelationshipConnectionModel',
           Company: '../graph/models.js#CompanyModel',
           Asset: '../domain/types.js#Asset as AssetRecord',
           Organization: '../domain/types.js#Organization as OrganizationRecord',
@@ -27,6 +29,10 @@ const config: CodegenConfig = {
         useIndexSignature: false,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
         maybeValue: 'T | null',
+        // A resolver may return an Error in place of any value: graphql-js completes it as a
+        // field error at that path. Upstream values the graph cannot represent travel that way
+        // (src/domain/checked.ts).
+        resolverTypeWrapperSignature: 'Promise<T> | T | Error',
         inputMaybeValue: 'T | null | undefined',
       },
     },

@@ -1,7 +1,12 @@
+import type { Checked } from './checked.js';
+
 // The domain as the gateway understands it, independent of both the wire formats
 // (src/upstreams/*/wire.ts) and the GraphQL schema. Upstream clients map wire → these.
+// A `Checked<T>` member holds either the value or, when the upstream sent one the graph
+// cannot represent, the error that the fields showing it answer with (src/domain/checked.ts).
 
-export type OrganizationType = 'FACTORY' | 'SUPPLIER' | 'RETAILER' | 'BRAND' | 'INSPECTION_AGENCY';
+/** `UNKNOWN`: a type letter the gateway does not know yet (forward-compatible; see schema/inspectorio.graphql). */
+export type OrganizationType = 'FACTORY' | 'SUPPLIER' | 'RETAILER' | 'BRAND' | 'INSPECTION_AGENCY' | 'UNKNOWN';
 
 export type RelationshipPermission =
   | 'READ'
@@ -13,33 +18,34 @@ export type RelationshipPermission =
   | 'REQUEST_ONBOARD';
 
 export interface Asset {
-  id: string;
-  name: string | null;
-  href: string | null;
-  mimeType: string | null;
-  width: number | null;
-  height: number | null;
+  id: Checked<string>;
+  name: Checked<string | null>;
+  href: Checked<string | null>;
+  mimeType: Checked<string | null>;
+  width: Checked<number | null>;
+  height: Checked<number | null>;
 }
 
 export interface Company {
-  companyId: number;
-  name: string;
-  displayName: string | null;
-  description: string | null;
-  clientEntityId: string | null;
+  /** The body's `Id`. Models use the id the company was asked for where they have it. */
+  companyId: Checked<number>;
+  name: Checked<string>;
+  displayName: Checked<string | null>;
+  description: Checked<string | null>;
+  clientEntityId: Checked<string | null>;
   /** ISO-8601 UTC, as the upstream wrote it (3 or 7 fractional digits). */
-  createdAt: string | null;
-  lastModifiedAt: string | null;
+  createdAt: Checked<string | null>;
+  lastModifiedAt: Checked<string | null>;
   attributes: Record<string, unknown> | null;
-  logo: Asset | null;
+  logo: Checked<Asset> | null;
 }
 
 /** One entry of a partner's company list. */
 export interface PartnerCompanyRelationship {
-  relationshipId: number;
-  createdAt: string;
-  companyId: number;
-  companyName: string;
+  relationshipId: Checked<number>;
+  createdAt: Checked<string>;
+  companyId: Checked<number>;
+  companyName: Checked<string>;
 }
 
 /** One page of a partner's company list, starting at `skip`. */
@@ -54,30 +60,36 @@ export interface PartnerRelationshipPage {
   total: number;
   /** False when `total` is that lower bound. */
   totalKnown: boolean;
+  /**
+   * `total` as the graph shows it (`totalCount`): an error when the upstream's count is beyond
+   * what a GraphQL Int holds. Paging still uses `total`.
+   */
+  totalCount: Checked<number>;
 }
 
 export interface Organization {
-  organizationId: number;
-  externalId: string | null;
-  type: OrganizationType;
-  name: string;
-  inspId: string | null;
+  organizationId: Checked<number>;
+  externalId: Checked<string | null>;
+  type: Checked<OrganizationType>;
+  name: Checked<string>;
+  inspId: Checked<string | null>;
 }
 
 export interface Contact {
-  firstName: string | null;
-  lastName: string | null;
-  email: string | null;
-  phoneNumber: string | null;
-  role: string | null;
+  firstName: Checked<string | null>;
+  lastName: Checked<string | null>;
+  email: Checked<string | null>;
+  phoneNumber: Checked<string | null>;
+  role: Checked<string | null>;
 }
 
 /** One relationship of an organization's list; the source is the organization the list belongs to. */
 export interface OrganizationRelationship {
-  target: Organization;
-  leadSupplier: Organization | null;
-  types: string[];
+  target: Checked<Organization>;
+  leadSupplier: Checked<Organization> | null;
+  types: Checked<string>[];
   customFields: Record<string, unknown>;
-  contacts: Contact[];
+  contacts: Checked<Contact>[];
+  /** Known permissions only: one the gateway does not know yet is left out (schema/inspectorio.graphql). */
   permissions: RelationshipPermission[];
 }

@@ -1,3 +1,4 @@
+import type { Checked } from '../domain/checked.js';
 import { badUserInput } from '../errors.js';
 
 // Relay cursor connections over lists addressed by offset: the iQmetrix list (fetched a
@@ -101,14 +102,16 @@ export interface Connection<T> {
   edges: Edge<T>[];
   nodes: T[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  totalCount: number;
+  /** An error in place of the count when the upstream's count cannot be shown (src/domain/checked.ts). */
+  totalCount: Checked<number>;
 }
 
 /**
  * Builds the connection for `items`, which sit at `start` in a list of `total` items.
  * `hasPreviousPage`/`hasNextPage` are exact in both directions: offsets make that free.
+ * `totalCount` is `total` unless the caller has it as an upstream value that may be unreadable.
  */
-export function toConnection<T>(scope: string, items: readonly T[], start: number, total: number): Connection<T> {
+export function toConnection<T>(scope: string, items: readonly T[], start: number, total: number, totalCount: Checked<number> = total): Connection<T> {
   const edges = items.map((node, i) => ({ cursor: encodeCursor(scope, start + i), node }));
   return {
     edges,
@@ -119,7 +122,7 @@ export function toConnection<T>(scope: string, items: readonly T[], start: numbe
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges[edges.length - 1]?.cursor ?? null,
     },
-    totalCount: total,
+    totalCount,
   };
 }
 

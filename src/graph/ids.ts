@@ -1,3 +1,4 @@
+import { isInvalid, type Checked } from '../domain/checked.js';
 import { badUserInput } from '../errors.js';
 
 // Global ids are `base64url("<Type>:<key>:<key>…")`. Opaque to clients, but cheap to
@@ -23,13 +24,35 @@ export interface DecodedId {
   keys: number[];
 }
 
-export function encodeId(type: NodeTypeName, ...keys: number[]): string {
-  return Buffer.from(`${type}:${keys.join(':')}`, 'utf8').toString('base64url');
-}
-
 /** Every key is an upstream id: a positive GraphQL Int. */
 const KEY = /^[1-9]\d{0,9}$/;
 const MAX_KEY = 2_147_483_647;
+
+/** True for a key `decodeId` accepts back: a positive integer that a GraphQL Int holds. */
+export function isIdKey(key: number): boolean {
+  return Number.isInteger(key) && key >= 1 && key <= MAX_KEY;
+}
+
+/**
+ * The global id of an object. Keys are validated with the rule `decodeId` applies, so no id is
+ * ever issued that `node(id)` would then refuse: a key outside it is a bug here (keys come from
+ * arguments already checked, or from upstream values read by src/upstreams/values.ts).
+ */
+export function encodeId(type: NodeTypeName, ...keys: number[]): string {
+  for (const key of keys) {
+    if (!isIdKey(key)) throw new RangeError(`${type} id key ${key} is not a positive 32-bit integer`);
+  }
+  return Buffer.from(`${type}:${keys.join(':')}`, 'utf8').toString('base64url');
+}
+
+/**
+ * `encodeId` over keys read from an upstream: when one of them could not be read, the id is
+ * that key's error (the `id` field then answers UPSTREAM_UNAVAILABLE), never an id minted anyway.
+ */
+export function mintId(type: NodeTypeName, ...keys: Checked<number>[]): Checked<string> {
+  const bad = keys.find(isInvalid);
+  return bad ?? encodeId(type, ...(keys as number[]));
+}
 
 /** Decodes a global id, or throws BAD_USER_INPUT saying why it is not one of ours. */
 export function decodeId(id: string): DecodedId {

@@ -1,3 +1,5 @@
+import type { Checked } from '../domain/checked.js';
+import type { Connection } from './connection.js';
 import type { Company, Organization, OrganizationRelationship, PartnerCompanyRelationship } from '../domain/types.js';
 
 // What each object type's resolvers receive as their parent (codegen mappers). These carry
@@ -14,9 +16,13 @@ export interface PartnerRelationshipModel extends PartnerCompanyRelationship {
 
 /**
  * A company either loaded whole, or known from a partner relationship by id and name only:
- * `name` then needs no upstream call, every other field loads the company.
+ * `name` then needs no upstream call, every other field loads the company. Known through a
+ * relationship, the id and name are upstream values that may be unreadable (Checked): then
+ * only the fields that need them fail, and `name` still answers when the id is bad.
  */
-export type CompanyModel = { companyId: number; name: string; record: Company } | { companyId: number; name?: string; record?: undefined };
+export type CompanyModel =
+  | { companyId: number; name: Checked<string>; record: Company }
+  | { companyId: Checked<number>; name?: Checked<string>; record?: undefined };
 
 /**
  * A relationship knows its source's id; the source organization itself is at hand when the
@@ -27,3 +33,7 @@ export interface OrganizationRelationshipModel extends OrganizationRelationship 
   sourceId: number;
   source?: Organization | undefined;
 }
+
+/** Connections as `toConnection` builds them: `totalCount` may carry an unreadable upstream count. */
+export type PartnerRelationshipConnectionModel = Connection<PartnerRelationshipModel>;
+export type OrganizationRelationshipConnectionModel = Connection<OrganizationRelationshipModel>;

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { isInvalid, type InvalidUpstreamValue } from '../domain/checked.js';
 import type { Company, Organization, OrganizationRelationship, PartnerRelationshipPage } from '../domain/types.js';
 import type { InspectorioClient } from '../upstreams/inspectorio/client.js';
 import type { IqmetrixClient } from '../upstreams/iqmetrix/client.js';
@@ -29,6 +30,16 @@ export interface Loaders {
   knownPartnerTotal(partnerId: number): number | undefined;
 }
 
+/**
+ * If the upstream ever holds two organizations with one externalId, the lowest id wins, so the
+ * answer does not depend on the upstream's ordering; one whose id cannot be read never wins.
+ */
+function wins(org: Organization, seen: Organization | undefined): boolean {
+  if (!seen) return true;
+  if (isInvalid(org.organizationId)) return false;
+  return isInvalid(seen.organizationId) || org.organizationId < seen.organizationId;
+}
+
 /** How far a list without a count is walked to learn its length, in pages of 100. */
 const MAX_COUNTING_PAGES = 50;
 
@@ -51,18 +62,28 @@ export function createLoaders(iqmetrix: IqmetrixClient, inspectorio: Inspectorio
 
   const organization = new DataLoader<number, Organization>(eachKey((id) => inspectorio.getOrganization(id)));
 
+  // One batch may take several upstream calls (split by URL length): each key's outcome
+  // depends only on the call that carried it.
   const organizationByExternalId = new DataLoader<string, Organization | null>(
     async (externalIds) => {
-      const found = await inspectorio.findOrganizationsByExternalId(externalIds);
-      const byExternalId = new Map<string, Organization>();
-      for (const org of found) {
-        // If the upstream ever holds two organizations with one externalId, the lowest id
-        // wins, so the answer does not depend on the upstream's ordering.
-        const seen = org.externalId === null ? undefined : byExternalId.get(org.externalId);
-        if (org.externalId !== null && (!seen || org.organizationId < seen.organizationId)) byExternalId.set(org.externalId, org);
-        organization.prime(org.organizationId, org);
+      const outcomes = new Map<string, Organization | null | Error>();
+      for (const piece of await inspectorio.findOrganizationsByExternalId(externalIds)) {
+        if (piece.error) {
+          for (const id of piece.externalIds) outcomes.set(id, piece.error);
+          continue;
+        }
+        const byExternalId = new Map<string, Organization>();
+        // A record whose externalId cannot be read might be any of this call's ids: those left
+        // without a match answer with its error rather than a "none" that may be false.
+        let unreadable: InvalidUpstreamValue | undefined;
+        for (const org of piece.organizations) {
+          if (isInvalid(org.externalId)) unreadable ??= org.externalId;
+          else if (org.externalId !== null && wins(org, byExternalId.get(org.externalId))) byExternalId.set(org.externalId, org);
+          if (!isInvalid(org.organizationId)) organization.prime(org.organizationId, org);
+        }
+        for (const id of piece.externalIds) outcomes.set(id, byExternalId.get(id) ?? unreadable ?? null);
       }
-      return externalIds.map((id) => byExternalId.get(id) ?? null);
+      return externalIds.map((id) => outcomes.get(id) ?? null);
     },
     { maxBatchSize: INSPECTORIO_MAX_EXTERNAL_IDS },
   );

@@ -1,7 +1,8 @@
 import type { Company as CompanyRecord } from '../domain/types.js';
 import type { GatewayContext } from '../graph/context.js';
 import type { CompanyModel } from '../graph/models.js';
-import { encodeId } from '../graph/ids.js';
+import { valid } from '../domain/checked.js';
+import { mintId } from '../graph/ids.js';
 import type { CompanyResolvers } from '../generated/graphql.js';
 import type { GraphQLResolveInfo } from 'graphql';
 import { referenceId } from './reference.js';
@@ -9,7 +10,7 @@ import { selectedField } from './selection.js';
 
 /** The whole company: already at hand when it was loaded, else one (deduplicated) load. */
 function record(company: CompanyModel, { loaders }: GatewayContext): CompanyRecord | Promise<CompanyRecord> {
-  return company.record ?? loaders.company.load(company.companyId);
+  return company.record ?? loaders.company.load(valid(company.companyId));
 }
 
 /**
@@ -31,7 +32,7 @@ export const Company: CompanyResolvers = {
   // A federation reference loads the company like `Query.company`: through the per-request
   // loader, so 50 references in one `_entities` cost one request per distinct company.
   __resolveReference: async (reference, context, info) => loadCompany(referenceId(reference, 'companyId'), context, info),
-  id: (c) => encodeId('Company', c.companyId),
+  id: (c) => mintId('Company', c.companyId),
   companyId: (c) => c.companyId,
   // Reached through a partner relationship, the name came with it: no upstream call, and no
   // promise either (this runs for every company of every page).
@@ -44,5 +45,5 @@ export const Company: CompanyResolvers = {
   attributes: async (c, _, ctx) => (await record(c, ctx)).attributes,
   logo: async (c, _, ctx) => (await record(c, ctx)).logo,
   // The link rule (shared/upstreams/README.md): the organization whose externalId is the CompanyId.
-  organization: (c, _, { loaders }) => loaders.organizationByExternalId.load(String(c.companyId)),
+  organization: (c, _, { loaders }) => loaders.organizationByExternalId.load(String(valid(c.companyId))),
 };

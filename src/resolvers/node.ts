@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import { isInvalid } from '../domain/checked.js';
 import { badUserInput, notFound } from '../errors.js';
 import type { GatewayContext } from '../graph/context.js';
 import { decodeId, type NodeTypeName } from '../graph/ids.js';
@@ -39,7 +40,7 @@ export async function resolveNode(id: string, context: GatewayContext, info: Gra
       return { __typename: type, ...(await findPartnerRelationship(keys as [number, number, number], context)) };
     case 'OrganizationRelationship': {
       const [sourceId, targetId] = keys as [number, number];
-      const relationship = (await loaders.organizationRelationships.load(sourceId)).find((r) => r.target.organizationId === targetId);
+      const relationship = (await loaders.organizationRelationships.load(sourceId)).find((r) => !isInvalid(r.target) && r.target.organizationId === targetId);
       if (!relationship) throw notFound(`Organization ${sourceId} has no relationship to organization ${targetId}.`);
       return { __typename: type, ...relationship, sourceId };
     }

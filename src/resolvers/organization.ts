@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { isInvalid, valid } from '../domain/checked.js';
 import { ErrorCode } from '../errors.js';
 import type { OrganizationRelationship as RelationshipRecord } from '../domain/types.js';
 import { planWindow, sliceConnection } from '../graph/connection.js';
-import { encodeId } from '../graph/ids.js';
+import { mintId } from '../graph/ids.js';
 import type { OrganizationRelationshipModel } from '../graph/models.js';
 import type { OrganizationRelationshipFilter, OrganizationRelationshipResolvers, OrganizationResolvers } from '../generated/graphql.js';
 import { referenceId } from './reference.js';
@@ -17,8 +18,10 @@ function filterKey(filter: OrganizationRelationshipFilter | null | undefined): s
 
 function matches(filter: OrganizationRelationshipFilter | null | undefined): (r: RelationshipRecord) => boolean {
   const types = filter?.types ? new Set(filter.types) : null;
-  const targetTypes = filter?.targetTypes ? new Set<string>(filter.targetTypes) : null;
-  return (r) => (!types || r.types.some((t) => types.has(t))) && (!targetTypes || targetTypes.has(r.target.type));
+  const targetTypes = filter?.targetTypes ? new Set<unknown>(filter.targetTypes) : null;
+  // An unreadable value matches nothing: a relationship whose target type cannot be read is
+  // not among those of any `targetTypes` (UNKNOWN, a letter not yet known, is a readable one).
+  return (r) => (!types || r.types.some((t) => types.has(t as string))) && (!targetTypes || (!isInvalid(r.target) && targetTypes.has(r.target.type)));
 }
 
 /** Company ids are decimal integers; an externalId of any other form links to no company. */
@@ -28,27 +31,30 @@ export const Organization: OrganizationResolvers = {
   // A copy: @apollo/subgraph tags what this returns with `__typename`, and the record itself is
   // the loader's cached value, shared with every other field of the request.
   __resolveReference: async (reference, { loaders }) => ({ ...(await loaders.organization.load(referenceId(reference, 'organizationId'))) }),
-  id: (o) => encodeId('Organization', o.organizationId),
+  id: (o) => mintId('Organization', o.organizationId),
   organizationId: (o) => o.organizationId,
   externalId: (o) => o.externalId,
-  type: (o) => o.type,
+  type: (o) => valid(o.type),
   name: (o) => o.name,
   inspId: (o) => o.inspId,
   relationships: async (org, { filter, ...args }, { loaders }) => {
-    const scope = `o${org.organizationId}:${filterKey(filter)}`;
+    const organizationId = valid(org.organizationId);
+    const scope = `o${organizationId}:${filterKey(filter)}`;
     // Validate before loading, so a bad argument costs no upstream call.
     planWindow(args, scope);
-    const all = await loaders.organizationRelationships.load(org.organizationId);
+    const all = await loaders.organizationRelationships.load(organizationId);
     const list = filter ? all.filter(matches(filter)) : all;
     const page = sliceConnection(args, scope, list);
-    const nodes: OrganizationRelationshipModel[] = page.nodes.map((r) => ({ ...r, sourceId: org.organizationId, source: org }));
+    const nodes: OrganizationRelationshipModel[] = page.nodes.map((r) => ({ ...r, sourceId: organizationId, source: org }));
     return { ...page, nodes, edges: page.edges.map((edge, i) => ({ cursor: edge.cursor, node: nodes[i]! })) };
   },
   company: async (org, _, { loaders }) => {
-    if (org.externalId === null || !COMPANY_ID.test(org.externalId)) return null;
+    const externalId = valid(org.externalId);
+    if (externalId === null || !COMPANY_ID.test(externalId)) return null;
     try {
-      const record = await loaders.company.load(Number(org.externalId));
-      return { companyId: record.companyId, name: record.name, record };
+      const companyId = Number(externalId);
+      const record = await loaders.company.load(companyId);
+      return { companyId, name: record.name, record };
     } catch (error) {
       // An externalId that looks like a CompanyId but names no company is simply no link.
       if ((error as { extensions?: { code?: unknown } }).extensions?.code === ErrorCode.NOT_FOUND) return null;
@@ -58,7 +64,7 @@ export const Organization: OrganizationResolvers = {
 };
 
 export const OrganizationRelationship: OrganizationRelationshipResolvers = {
-  id: (r) => encodeId('OrganizationRelationship', r.sourceId, r.target.organizationId),
+  id: (r) => mintId('OrganizationRelationship', r.sourceId, isInvalid(r.target) ? r.target : r.target.organizationId),
   source: (r, _, { loaders }) => r.source ?? loaders.organization.load(r.sourceId),
   target: (r) => r.target,
   leadSupplier: (r) => r.leadSupplier,

@@ -3,7 +3,7 @@ import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql';
 import { planWindow, toConnection, windowWithin, type ConnectionArgs } from '../graph/connection.js';
 import type { GatewayContext } from '../graph/context.js';
 import type { PartnerModel, PartnerRelationshipModel } from '../graph/models.js';
-import { encodeId } from '../graph/ids.js';
+import { encodeId, mintId } from '../graph/ids.js';
 import type { PartnerPageKey } from '../loaders/index.js';
 import type { PartnerResolvers, PartnerRelationshipResolvers } from '../generated/graphql.js';
 import { referenceId } from './reference.js';
@@ -69,12 +69,13 @@ export const Partner: PartnerResolvers = {
       companyId: item.companyId,
       companyName: item.companyName,
     }));
-    return toConnection(scope, items, start, total);
+    // The page's own count, as the graph can show it, when that is the total used.
+    return toConnection(scope, items, start, total, page.totalKnown && page.total === total ? page.totalCount : total);
   },
 };
 
 export const PartnerRelationship: PartnerRelationshipResolvers = {
-  id: (r) => encodeId('PartnerRelationship', r.partnerId, r.relationshipId, r.companyId),
+  id: (r) => mintId('PartnerRelationship', r.partnerId, r.relationshipId, r.companyId),
   relationshipId: (r) => r.relationshipId,
   createdAt: (r) => r.createdAt,
   partner: (r) => ({ partnerId: r.partnerId }),

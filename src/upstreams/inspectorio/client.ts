@@ -3,6 +3,9 @@ import type { UpstreamCaller } from '../call.js';
 import { INSPECTORIO_MAX_LIMIT, type InspectorioDefinition } from './definition.js';
 import { chunkExternalIds } from './external-ids.js';
 
+/** The ids one externalId call carried, and the organizations it found or the error that failed it (and only these ids). */
+export type ExternalIdPiece = { externalIds: readonly string[] } & ({ organizations: Organization[]; error?: undefined } | { error: Error; organizations?: undefined });
+
 /** The Inspectorio Supplier Management endpoints the graph reads, for one operation's credential. */
 export class InspectorioClient {
   constructor(private readonly caller: UpstreamCaller<InspectorioDefinition>) {}
@@ -20,10 +23,19 @@ export class InspectorioClient {
    * Organizations by externalId, in as few calls as the filter's limits allow
    * (./external-ids.ts); the calls go out together. Several organizations could share an
    * externalId upstream: pages are followed until `total` is reached so none is missed.
+   *
+   * Answers one piece per call, each with the ids it carried and what came of it, and never
+   * rejects: one failed call fails only the ids it carried (issue 11: batch pieces fail alone).
    */
-  async findOrganizationsByExternalId(externalIds: readonly string[]): Promise<Organization[]> {
-    const results = await Promise.all(chunkExternalIds(externalIds).map((chunk) => this.findChunk(chunk)));
-    return results.flat();
+  findOrganizationsByExternalId(externalIds: readonly string[]): Promise<ExternalIdPiece[]> {
+    return Promise.all(
+      chunkExternalIds(externalIds).map((chunk) =>
+        this.findChunk(chunk).then(
+          (organizations): ExternalIdPiece => ({ externalIds: chunk, organizations }),
+          (error: unknown): ExternalIdPiece => ({ externalIds: chunk, error: error instanceof Error ? error : new Error(String(error)) }),
+        ),
+      ),
+    );
   }
 
   private async findChunk(externalIds: readonly string[]): Promise<Organization[]> {

@@ -1,8 +1,18 @@
+import { invalidValue, reportUnknownValue, type Checked } from '../../domain/checked.js';
 import { UpstreamShapeError } from '../../errors.js';
 import type { Contact, Organization, OrganizationRelationship, OrganizationType, RelationshipPermission } from '../../domain/types.js';
-import { isRecord, optionalString, requireInt, requireString } from '../shape.js';
+import { isRecord } from '../shape.js';
+import { readId, readObject, readOptionalString, readString } from '../values.js';
 
-// Inspectorio wire → domain.
+// Inspectorio wire → domain. A body without the documented structure (no `data` array, an
+// item that is no object) is an UpstreamShapeError: the whole call fails. A single value the
+// graph cannot represent is carried as an InvalidUpstreamValue (src/domain/checked.ts) and
+// fails only the fields that show it, so one odd organization in a relationship list or in an
+// externalId batch leaves every other one standing. Enum-like values the contract may grow
+// are read forward-compatibly: an organization type letter not listed is UNKNOWN, a
+// permission not listed is left out (both documented in schema/inspectorio.graphql).
+
+const UPSTREAM = 'inspectorio';
 
 const ORGANIZATION_TYPES: Record<string, OrganizationType> = {
   F: 'FACTORY',
@@ -22,59 +32,76 @@ const PERMISSIONS: Record<string, RelationshipPermission> = {
   'request-onboard': 'REQUEST_ONBOARD',
 };
 
-export function toOrganizationType(code: unknown): OrganizationType {
-  const type = typeof code === 'string' ? ORGANIZATION_TYPES[code] : undefined;
-  if (!type) throw new UpstreamShapeError(`unknown organization type ${JSON.stringify(code)}`);
-  return type;
+/**
+ * A letter the contract lists maps to its type. A letter it does not list (Inspectorio added a
+ * kind of organization) is UNKNOWN, not an error: the organization, and every list and batch
+ * it is in, stays readable, and `type` says honestly that this gateway does not know the kind.
+ * Anything but a string is a broken value: that `type` field errors.
+ */
+export function toOrganizationType(code: unknown, field = 'type'): Checked<OrganizationType> {
+  if (typeof code !== 'string' || code.length === 0) return invalidValue(UPSTREAM, field, code, code === undefined || code === null ? 'is missing' : 'is not a type letter');
+  const type = ORGANIZATION_TYPES[code];
+  if (type) return type;
+  reportUnknownValue(UPSTREAM, field, code, 'UNKNOWN');
+  return 'UNKNOWN';
 }
 
 /**
  * A permission this gateway does not know yet is left out rather than failing the whole
- * relationship list: the list stays readable when Inspectorio adds one.
+ * relationship list: the list stays readable when Inspectorio adds one, and a caller is never
+ * told of a permission it cannot interpret (leaving one out grants nothing).
  */
 export function toPermissions(values: unknown): RelationshipPermission[] {
   if (!Array.isArray(values)) return [];
   const permissions: RelationshipPermission[] = [];
   for (const value of values) {
     const permission = typeof value === 'string' ? PERMISSIONS[value] : undefined;
-    if (permission && !permissions.includes(permission)) permissions.push(permission);
+    if (!permission) reportUnknownValue(UPSTREAM, 'permissions[]', value, '(left out)');
+    else if (!permissions.includes(permission)) permissions.push(permission);
   }
   return permissions;
 }
 
-/** A RelationshipOrganization, or the organization endpoint's body (a superset). */
+/** The organization endpoint's body, or one item of the organization list (a RelationshipOrganization or a superset). */
 export function toOrganization(body: unknown): Organization {
   if (!isRecord(body)) throw new UpstreamShapeError('organization is not an object');
+  return toOrganizationRecord(body, '');
+}
+
+/** `at` prefixes the field names in messages (`target.`, `leadSupplier.`). */
+function toOrganizationRecord(body: Record<string, unknown>, at: string): Organization {
   return {
-    organizationId: requireInt(body, 'id'),
-    externalId: optionalString(body, 'externalId'),
-    type: toOrganizationType(body.type),
-    name: requireString(body, 'name'),
-    inspId: optionalString(body, 'inspId'),
+    organizationId: readId(UPSTREAM, body, 'id', `${at}id`),
+    externalId: readOptionalString(UPSTREAM, body, 'externalId', `${at}externalId`),
+    type: toOrganizationType(body.type, `${at}type`),
+    name: readString(UPSTREAM, body, 'name', `${at}name`),
+    inspId: readOptionalString(UPSTREAM, body, 'inspId', `${at}inspId`),
   };
 }
 
-function toContact(body: unknown): Contact {
-  if (!isRecord(body)) throw new UpstreamShapeError('contact is not an object');
+function toContact(body: Record<string, unknown>): Contact {
   return {
-    firstName: optionalString(body, 'firstName'),
-    lastName: optionalString(body, 'lastName'),
-    email: optionalString(body, 'email'),
-    phoneNumber: optionalString(body, 'phoneNumber'),
-    role: optionalString(body, 'role'),
+    firstName: readOptionalString(UPSTREAM, body, 'firstName', 'contacts[].firstName'),
+    lastName: readOptionalString(UPSTREAM, body, 'lastName', 'contacts[].lastName'),
+    email: readOptionalString(UPSTREAM, body, 'email', 'contacts[].email'),
+    phoneNumber: readOptionalString(UPSTREAM, body, 'phoneNumber', 'contacts[].phoneNumber'),
+    role: readOptionalString(UPSTREAM, body, 'role', 'contacts[].role'),
   };
 }
 
 export function toOrganizationRelationship(body: unknown): OrganizationRelationship {
   if (!isRecord(body)) throw new UpstreamShapeError('relationship is not an object');
   // The older v1 shape had a single `type` string where v2 has `types`.
-  const types = Array.isArray(body.types) ? body.types : typeof body.type === 'string' ? [body.type] : [];
+  const types: unknown[] = Array.isArray(body.types) ? body.types : typeof body.type === 'string' ? [body.type] : [];
   return {
-    target: toOrganization(body.target),
-    leadSupplier: body.leadSupplier === null || body.leadSupplier === undefined ? null : toOrganization(body.leadSupplier),
-    types: types.filter((t): t is string => typeof t === 'string'),
+    target: readObject(UPSTREAM, body.target, 'target', (target) => toOrganizationRecord(target, 'target.')),
+    leadSupplier:
+      body.leadSupplier === null || body.leadSupplier === undefined
+        ? null
+        : readObject(UPSTREAM, body.leadSupplier, 'leadSupplier', (lead) => toOrganizationRecord(lead, 'leadSupplier.')),
+    types: types.map((t) => (typeof t === 'string' ? t : invalidValue(UPSTREAM, 'types[]', t, 'is not a string'))),
     customFields: isRecord(body.customFields) ? body.customFields : {},
-    contacts: Array.isArray(body.contacts) ? body.contacts.map(toContact) : [],
+    contacts: Array.isArray(body.contacts) ? body.contacts.map((c) => readObject(UPSTREAM, c, 'contacts[]', toContact)) : [],
     permissions: toPermissions(body.permissions),
   };
 }
@@ -91,7 +118,7 @@ export interface OrganizationListPage {
 
 export function toOrganizationListPage(body: unknown): OrganizationListPage {
   if (!isRecord(body) || !Array.isArray(body.data)) throw new UpstreamShapeError('organization list has no `data` array');
-  const organizations = body.data.map(toOrganization);
+  const organizations = body.data.map((item) => toOrganization(item));
   const total = typeof body.total === 'number' ? body.total : organizations.length;
   return { organizations, total };
 }

@@ -1,10 +1,16 @@
 import { UpstreamShapeError } from '../../errors.js';
 import type { Asset, Company, PartnerCompanyRelationship, PartnerRelationshipPage } from '../../domain/types.js';
-import { isRecord, optionalString, requireInt, requireString } from '../shape.js';
+import { isRecord } from '../shape.js';
+import { invalidValue } from '../../domain/checked.js';
+import { GRAPHQL_INT_MAX, readDateTime, readId, readObject, readOptionalDateTime, readOptionalInt, readOptionalString, readString } from '../values.js';
 
-// iQmetrix wire → domain. Checks what the graph relies on and nothing more: a missing
-// required field is an UpstreamShapeError (the field nulls with UPSTREAM_UNAVAILABLE),
-// an unexpected extra field is ignored.
+// iQmetrix wire → domain. Checks what the graph relies on and nothing more. A body without
+// the documented structure (no `items` array, an item that is no object) is an
+// UpstreamShapeError: the whole call fails with UPSTREAM_UNAVAILABLE. A single value that is
+// missing, of the wrong type or out of range is carried as an InvalidUpstreamValue
+// (src/domain/checked.ts) and fails only the fields that show it. Extra fields are ignored.
+
+const UPSTREAM = 'iqmetrix';
 
 /**
  * Accepts the documented envelope and the bare array of the first doc revision. The count is
@@ -17,18 +23,23 @@ export function toPartnerRelationshipPage(body: unknown, skip: number, top: numb
   const items = ((bare ? body : (body as Record<string, unknown>).items) as unknown[]).slice(0, top).map(toPartnerCompanyRelationship);
   const metadata = bare ? undefined : (body as Record<string, unknown>)._metadata;
   const count = isRecord(metadata) ? metadata.count : undefined;
-  if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) return { skip, items, total: count, totalKnown: true };
+  if (typeof count === 'number' && Number.isSafeInteger(count) && count >= 0) {
+    const totalCount = count <= GRAPHQL_INT_MAX ? count : invalidValue(UPSTREAM, '_metadata.count', count, 'is beyond what a GraphQL Int holds');
+    return { skip, items, total: count, totalKnown: true, totalCount };
+  }
   const full = top > 0 && items.length === top;
-  return { skip, items, total: skip + items.length + (full ? 1 : 0), totalKnown: false };
+  const total = skip + items.length + (full ? 1 : 0);
+  return { skip, items, total, totalKnown: false, totalCount: total };
 }
 
 export function toPartnerCompanyRelationship(item: unknown): PartnerCompanyRelationship {
   if (!isRecord(item)) throw new UpstreamShapeError('relationship is not an object');
+  // Each value on its own: a bad one fails the fields that show it, not the page.
   return {
-    relationshipId: requireInt(item, 'RelationshipId'),
-    createdAt: requireDateTime(item, 'CreatedUtc'),
-    companyId: requireInt(item, 'CompanyId'),
-    companyName: requireString(item, 'CompanyName'),
+    relationshipId: readId(UPSTREAM, item, 'RelationshipId'),
+    createdAt: readDateTime(UPSTREAM, item, 'CreatedUtc'),
+    companyId: readId(UPSTREAM, item, 'CompanyId'),
+    companyName: readString(UPSTREAM, item, 'CompanyName'),
   };
 }
 
@@ -36,56 +47,25 @@ export function toCompany(body: unknown): Company {
   if (!isRecord(body)) throw new UpstreamShapeError('company is not an object');
   const attributes = body.Attributes;
   return {
-    companyId: requireInt(body, 'Id'),
-    name: requireString(body, 'Name'),
-    displayName: optionalString(body, 'DisplayName'),
-    description: optionalString(body, 'Description'),
-    clientEntityId: optionalString(body, 'ClientEntityId'),
-    createdAt: optionalDateTime(body, 'CreatedUtc'),
-    lastModifiedAt: optionalDateTime(body, 'LastModifiedUtc'),
+    companyId: readId(UPSTREAM, body, 'Id'),
+    name: readString(UPSTREAM, body, 'Name'),
+    displayName: readOptionalString(UPSTREAM, body, 'DisplayName'),
+    description: readOptionalString(UPSTREAM, body, 'Description'),
+    clientEntityId: readOptionalString(UPSTREAM, body, 'ClientEntityId'),
+    createdAt: readOptionalDateTime(UPSTREAM, body, 'CreatedUtc'),
+    lastModifiedAt: readOptionalDateTime(UPSTREAM, body, 'LastModifiedUtc'),
     attributes: isRecord(attributes) ? attributes : null,
-    logo: isRecord(body.Logo) ? toAsset(body.Logo) : null,
+    logo: body.Logo === null || body.Logo === undefined ? null : readObject(UPSTREAM, body.Logo, 'Logo', toAsset),
   };
 }
 
 function toAsset(logo: Record<string, unknown>): Asset {
   return {
-    id: requireString(logo, 'Id'),
-    name: optionalString(logo, 'Name'),
-    href: optionalString(logo, 'Href'),
-    mimeType: optionalString(logo, 'MimeType'),
-    width: optionalInt(logo.Width),
-    height: optionalInt(logo.Height),
+    id: readString(UPSTREAM, logo, 'Id', 'Logo.Id'),
+    name: readOptionalString(UPSTREAM, logo, 'Name', 'Logo.Name'),
+    href: readOptionalString(UPSTREAM, logo, 'Href', 'Logo.Href'),
+    mimeType: readOptionalString(UPSTREAM, logo, 'MimeType', 'Logo.MimeType'),
+    width: readOptionalInt(UPSTREAM, logo, 'Width', 'Logo.Width'),
+    height: readOptionalInt(UPSTREAM, logo, 'Height', 'Logo.Height'),
   };
-}
-
-function optionalInt(value: unknown): number | null {
-  return typeof value === 'number' && Number.isInteger(value) ? value : null;
-}
-
-// ISO-8601 with a zone; iQmetrix writes 3 or 7 fractional digits, which Date cannot hold
-// (it keeps milliseconds), so the upstream's string is kept as written once it is valid.
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
-
-function requireDateTime(record: Record<string, unknown>, key: string): string {
-  const value = optionalDateTime(record, key);
-  if (value === null) throw new UpstreamShapeError(`\`${key}\` is not an ISO-8601 date-time`);
-  return value;
-}
-
-function optionalDateTime(record: Record<string, unknown>, key: string): string | null {
-  const value = record[key];
-  if (value === null || value === undefined || value === '') return null;
-  if (typeof value !== 'string' || !ISO_DATE_TIME.test(value) || Number.isNaN(Date.parse(value))) {
-    throw new UpstreamShapeError(`\`${key}\` is not an ISO-8601 date-time`);
-  }
-  return toUtc(value);
-}
-
-/** Normalizes an offset to `Z`, keeping the fractional digits as written. */
-function toUtc(value: string): string {
-  if (value.endsWith('Z')) return value;
-  const fraction = /\.(\d+)/.exec(value)?.[1];
-  const iso = new Date(value).toISOString();
-  return fraction ? iso.replace(/\.\d{3}Z$/, `.${fraction}Z`) : iso.replace(/\.000Z$/, 'Z');
 }

@@ -1,0 +1,74 @@
+import { ErrorCode, UpstreamError, type UpstreamName } from '../errors.js';
+import { logger } from '../logger.js';
+
+// Lazy validation of upstream values. One odd value in one record (an id beyond GraphQL Int,
+// a malformed date, a number where a string belongs) must not fail the page, the list or the
+// batch it came in: only the fields that show that value. So the wire→domain mapping does not
+// throw for such a value; it puts an InvalidUpstreamValue in its place. That value is an Error,
+// and graphql-js completes a field whose resolved value is an Error as a field error at that
+// field's path (graphql/execution/execute.js, completeValue: "If result is an Error, throw a
+// located error"), for list items too. So a resolver that just returns the domain value needs
+// no check at all, and the non-null rules decide how far the null reaches, as for any error.
+//
+// A resolver that computes with a value (an id to load by, to encode, to compare) unwraps it
+// with `valid()`, which throws the carried error: the type `Checked<T>` makes that unavoidable.
+
+/** An upstream value the graph cannot represent, standing in for it. Its message names the upstream, the field and why. */
+export class InvalidUpstreamValue extends UpstreamError {
+  constructor(
+    upstream: UpstreamName,
+    /** The upstream's own field name, e.g. `CompanyId`, `target.type`. */
+    readonly field: string,
+    reason: string,
+  ) {
+    super(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} sent a \`${field}\` that ${reason}.`);
+    this.name = 'InvalidUpstreamValue';
+  }
+}
+
+/** A value read from an upstream: the value itself, or why it could not be read. */
+export type Checked<T> = T | InvalidUpstreamValue;
+
+export function isInvalid(value: unknown): value is InvalidUpstreamValue {
+  return value instanceof InvalidUpstreamValue;
+}
+
+/** The value itself; throws the carried error (UPSTREAM_UNAVAILABLE at the calling field's path) when it is invalid. */
+export function valid<T>(value: Checked<T>): T {
+  if (value instanceof InvalidUpstreamValue) throw value;
+  return value;
+}
+
+/** Operators should hear of each odd value, but a value repeated on every request must not flood the log. */
+const reported = new Set<string>();
+const MAX_REPORTED = 1_000;
+
+/**
+ * Builds the stand-in for a bad value and logs it at warn level (once per upstream, field and
+ * value while the process runs). `raw` goes to the log only, shortened, never to clients.
+ */
+export function invalidValue(upstream: UpstreamName, field: string, raw: unknown, reason: string): InvalidUpstreamValue {
+  const shown = describeRaw(raw);
+  const key = `${upstream}\u0000${field}\u0000${shown}`;
+  if (!reported.has(key)) {
+    if (reported.size >= MAX_REPORTED) reported.clear();
+    reported.add(key);
+    logger.warn({ upstream, field, value: shown }, `upstream value not representable: ${reason}`);
+  }
+  return new InvalidUpstreamValue(upstream, field, reason);
+}
+
+/** Reports a value this gateway reads forward-compatibly (an enum value it does not know yet), once per value. */
+export function reportUnknownValue(upstream: UpstreamName, field: string, raw: unknown, mappedTo: string): void {
+  const shown = describeRaw(raw);
+  const key = `${upstream}\u0000${field}\u0000${shown}\u0000unknown`;
+  if (reported.has(key)) return;
+  if (reported.size >= MAX_REPORTED) reported.clear();
+  reported.add(key);
+  logger.warn({ upstream, field, value: shown, mappedTo }, 'upstream sent a value this gateway does not know; answered as a forward-compatible value');
+}
+
+function describeRaw(raw: unknown): string {
+  const text = raw === undefined ? 'undefined' : (JSON.stringify(raw) ?? String(raw));
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

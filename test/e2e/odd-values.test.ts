@@ -1,0 +1,206 @@
+import { encodeId } from '../../src/graph/ids.js';
+import { inspectorioRoutes, iqmetrixRoutes } from '../../src/sim/index.js';
+import { codes, startStack, type Stack } from '../helpers/stack.js';
+
+// A bad value fails only what holds it (issue 11, item 2). One odd value in one upstream record,
+// rewritten by the simulators over real HTTP, must fail only the fields that show it: a query
+// that does not ask for it gets everything, in lists and in batches; a query that asks for it
+// gets UPSTREAM_UNAVAILABLE at that value's path, and the non-null rules decide the rest.
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+afterEach(() => {
+  stack.sims.iqmetrix.faults.clear();
+  stack.sims.inspectorio.faults.clear();
+});
+
+const PARTNER = 36;
+const TOO_BIG = 3_000_000_000;
+const setIq = (route: string, spec: object) => stack.sims.iqmetrix.faults.set(route, spec);
+const setInsp = (route: string, spec: object) => stack.sims.inspectorio.faults.set(route, spec);
+const page = () => stack.sims.dataset.partners.get(PARTNER)!.slice(0, 25);
+
+function upstreamErrors(res: Awaited<ReturnType<Stack['query']>>) {
+  return (res.body.errors ?? []).map((e) => ({ code: e.extensions?.code, upstream: e.extensions?.upstream, path: e.path }));
+}
+
+describe('an integer id beyond GraphQL Int in a partner page', () => {
+  // The second relationship of the partner's list, in whichever page it comes.
+  beforeEach(() => setIq(iqmetrixRoutes.partnerCompanyRelationships, { rewrite: { path: `items.RelationshipId=${page()[1]!.RelationshipId}.CompanyId`, value: TOO_BIG } }));
+
+  it('leaves every relationship complete for a query that does not ask for it', async () => {
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) {
+      totalCount edges { cursor node { relationshipId createdAt company { name } } } } } }`, { id: PARTNER });
+    expect(res.body.errors).toBeUndefined();
+    const edges = res.body.data.partner.companyRelationships.edges;
+    expect(edges).toHaveLength(25);
+    expect(edges.map((e: any) => e.node.company.name)).toEqual(page().map((r) => r.CompanyName));
+    expect(edges.map((e: any) => e.node.relationshipId)).toEqual(page().map((r) => r.RelationshipId));
+  });
+
+  it('answers UPSTREAM_UNAVAILABLE at that value’s path when asked, and non-null rules decide how far the null reaches', async () => {
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { edges { node { company { companyId } } } } } }`, { id: PARTNER });
+    expect(upstreamErrors(res)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['partner', 'companyRelationships', 'edges', 1, 'node', 'company', 'companyId'] },
+    ]);
+    expect(res.body.errors![0]!.message).toMatch(/CompanyId/);
+    expect(res.body.errors![0]!.message).not.toMatch(/3000000000|Int cannot represent/);
+    // companyId → Company! → PartnerRelationship! → edge! → edges! → connection! → partner.
+    expect(res.body.data).toEqual({ partner: null });
+  });
+
+  it('fails only the fields that need the id: the company’s name still answers, its organization and id do not', async () => {
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 3) { nodes {
+      company { name organization { organizationId } } } } } }`, { id: PARTNER });
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(res.body.errors![0]!.path).toEqual(['partner', 'companyRelationships', 'nodes', 1, 'company', 'organization']);
+    // `organization` is nullable: the company stands with its name.
+    expect(res.body.data.partner.companyRelationships.nodes[1].company).toEqual({ name: page()[1]!.CompanyName, organization: null });
+    expect(res.body.data.partner.companyRelationships.nodes[0].company.organization).not.toBeNull();
+  });
+
+  it('mints no id that node() would refuse: every id issued is fetched back, the bad one is an error instead', async () => {
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 5) { edges { node { id } } } } }`, { id: PARTNER });
+    expect(upstreamErrors(res)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['partner', 'companyRelationships', 'edges', 1, 'node', 'id'] },
+    ]);
+    // `id: ID!` nulls its node, and so on up: ask again without the bad item to collect the good ids.
+    const good = await stack.query(`query($id: Int!, $after: String) { partner(id: $id) { companyRelationships(first: 3, after: $after) { nodes { id } } } }`, {
+      id: PARTNER,
+      after: Buffer.from(`c1|p${PARTNER}|1`).toString('base64url'),
+    });
+    expect(good.body.errors).toBeUndefined();
+    const ids: string[] = good.body.data.partner.companyRelationships.nodes.map((n: any) => n.id);
+    const back = await stack.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on PartnerRelationship { relationshipId } } }`, { ids });
+    expect(back.body.errors).toBeUndefined();
+    expect(back.body.data.nodes.map((n: any) => n.id)).toEqual(ids);
+  });
+});
+
+describe('other range-limited values of a partner page', () => {
+  it('a malformed CreatedUtc fails that createdAt only', async () => {
+    setIq(iqmetrixRoutes.partnerCompanyRelationships, { rewrite: { path: 'items.2.CreatedUtc', value: 'yesterday' } });
+    const without = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 5) { nodes { relationshipId company { name } } } } }`, { id: PARTNER });
+    expect(without.body.errors).toBeUndefined();
+    expect(without.body.data.partner.companyRelationships.nodes).toHaveLength(5);
+    const asked = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 5) { nodes { createdAt } } } }`, { id: PARTNER });
+    expect(upstreamErrors(asked)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['partner', 'companyRelationships', 'nodes', 2, 'createdAt'] },
+    ]);
+  });
+
+  it('a count beyond GraphQL Int fails totalCount only; paging still works', async () => {
+    setIq(iqmetrixRoutes.partnerCompanyRelationships, { rewrite: { path: '_metadata.count', value: TOO_BIG } });
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 5) { pageInfo { hasNextPage } nodes { relationshipId } } } }`, { id: PARTNER });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.partner.companyRelationships.pageInfo.hasNextPage).toBe(true);
+    const count = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 5) { totalCount } } }`, { id: PARTNER });
+    expect(upstreamErrors(count)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['partner', 'companyRelationships', 'totalCount'] }]);
+  });
+
+  it('a company’s odd field fails that field only (company endpoint)', async () => {
+    const id = stack.sims.dataset.fixtures.linkedCompanyIds[0]!;
+    setIq(iqmetrixRoutes.company, { rewrite: [{ path: 'Description', value: 42 }, { path: 'Logo', value: { Id: 'x', Width: TOO_BIG } }] });
+    const res = await stack.query(`query($id: Int!) { company(id: $id) { name description logo { id width } } }`, { id });
+    expect(upstreamErrors(res).sort((x, y) => String(x.path).localeCompare(String(y.path)))).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['company', 'description'] },
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['company', 'logo', 'width'] },
+    ]);
+    expect(res.body.data.company).toEqual({ name: stack.sims.dataset.companies.get(id)!.Name, description: null, logo: { id: 'x', width: null } });
+  });
+});
+
+describe('an organization type letter the contract does not list', () => {
+  const ORG = 6000;
+  const list = () => stack.sims.dataset.organizationRelationships.get(ORG)!;
+
+  it('in a relationship list: every relationship stands, and `type` answers UNKNOWN', async () => {
+    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.2.target.type', value: 'T' }, urlContains: `/${ORG}/` });
+    const res = await stack.query(`query($id: Int!) { organization(id: $id) { name relationships(first: 100) { totalCount nodes { target { name type } permissions } } } }`, { id: ORG });
+    expect(res.body.errors).toBeUndefined();
+    const nodes = res.body.data.organization.relationships.nodes;
+    expect(nodes).toHaveLength(list().length);
+    expect(nodes.map((n: any) => n.target.name)).toEqual(list().map((r) => r.target.name));
+    expect(nodes[2].target.type).toBe('UNKNOWN');
+    // The forward-compatible value filters like any other.
+    const filtered = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(filter: { targetTypes: [UNKNOWN] }) { totalCount nodes { target { organizationId } } } } }`, { id: ORG });
+    expect(filtered.body.errors).toBeUndefined();
+    expect(filtered.body.data.organization.relationships).toEqual({ totalCount: 1, nodes: [{ target: { organizationId: list()[2]!.target.id } }] });
+  });
+
+  it('in the externalId batch: every other company’s organization stands', async () => {
+    const ids = page().map((r) => r.CompanyId);
+    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.type`, value: 'T' } });
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { companyId organization { organizationId name type } } } } } }`, { id: PARTNER });
+    expect(res.body.errors).toBeUndefined();
+    const orgs = res.body.data.partner.companyRelationships.nodes.map((n: any) => n.company.organization);
+    const linked = orgs.filter((o: any) => o !== null);
+    expect(linked.length).toBeGreaterThan(10);
+    expect(orgs.find((o: any) => o?.organizationId === ORG)).toMatchObject({ type: 'UNKNOWN' });
+    expect(linked.filter((o: any) => o.type === 'UNKNOWN')).toHaveLength(1);
+    expect(ids).toContain(Number(stack.sims.dataset.organizations.get(ORG)!.externalId));
+  });
+
+  it('a type that is no letter at all fails `type` at that path only, in the batch', async () => {
+    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.type`, value: 7 } });
+    const names = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { organization { name } } } } } }`, { id: PARTNER });
+    expect(names.body.errors).toBeUndefined();
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { companyId organization { type } } } } } }`, { id: PARTNER });
+    const at = page().findIndex((r) => String(r.CompanyId) === stack.sims.dataset.organizations.get(ORG)!.externalId);
+    expect(upstreamErrors(res)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['partner', 'companyRelationships', 'nodes', at, 'company', 'organization', 'type'] },
+    ]);
+    const nodes = res.body.data.partner.companyRelationships.nodes;
+    expect(nodes[at].company.organization).toBeNull();
+    expect(nodes.filter((n: any) => n.company.organization !== null).length).toBeGreaterThan(10);
+  });
+
+  it('an organization id beyond GraphQL Int in the batch: the organization answers what it can, and mints no id', async () => {
+    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.id`, value: TOO_BIG } });
+    const companyId = Number(stack.sims.dataset.organizations.get(ORG)!.externalId);
+    const res = await stack.query(`query($id: Int!) { company(id: $id) { organization { name externalId } } }`, { id: companyId });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.company.organization).toEqual({ name: stack.sims.dataset.organizations.get(ORG)!.name, externalId: String(companyId) });
+    const ids = await stack.query(`query($id: Int!) { company(id: $id) { organization { name id } } }`, { id: companyId });
+    expect(upstreamErrors(ids)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['company', 'organization', 'id'] }]);
+  });
+});
+
+describe('enum-like and nested values of a relationship list', () => {
+  const ORG = 6000;
+
+  it('a permission the gateway does not know is left out; the rest stand', async () => {
+    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.0.permissions', value: ['read', 'teleport', 'share'] } });
+    const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { nodes { permissions } } } }`, { id: ORG });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.organization.relationships.nodes[0].permissions).toEqual(['READ', 'SHARE']);
+  });
+
+  it('a contact that is no object fails that contact; other relationships and fields stand', async () => {
+    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.1.contacts', value: ['not a contact'] } });
+    const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 3) { nodes { target { name } contacts { email } } } } }`, { id: ORG });
+    expect(upstreamErrors(res)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'relationships', 'nodes', 1, 'contacts', 0] },
+    ]);
+    const other = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 3) { nodes { target { name } types } } } }`, { id: ORG });
+    expect(other.body.errors).toBeUndefined();
+    expect(other.body.data.organization.relationships.nodes).toHaveLength(3);
+  });
+
+  it('a target id beyond GraphQL Int: the relationship’s id is an error, never a minted id', async () => {
+    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.0.target.id', value: TOO_BIG } });
+    const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { nodes { target { name } } } } }`, { id: ORG });
+    expect(res.body.errors).toBeUndefined();
+    const ids = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { edges { node { id } } } } }`, { id: ORG });
+    expect(upstreamErrors(ids)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'relationships', 'edges', 0, 'node', 'id'] }]);
+  });
+
+  it('the node id of an organization minted from a sound record is fetched back', async () => {
+    const res = await stack.query(`query($id: ID!) { node(id: $id) { ... on Organization { organizationId } } }`, { id: encodeId('Organization', ORG) });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.node.organizationId).toBe(ORG);
+  });
+});
