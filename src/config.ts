@@ -202,8 +202,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const host = read.string('HOST') ?? '0.0.0.0';
   const operationTimeoutMs = read.int('OPERATION_TIMEOUT_MS', 10_000, 100, 300_000);
 
-  const iqUrl = read.url('IQMETRIX_URL', (u) => (/\/v\d+$/.test(u.pathname.replace(/\/+$/, '')) ? undefined : 'must include the API version, e.g. https://entitymanagerdemo.iqmetrix.net/v1'));
-  const inspUrl = read.url('INSPECTORIO_URL', (u) => (/\/v\d+\/?$/.test(u.pathname) ? 'must not include a version: /v1 and /v2 paths are appended' : undefined));
+  const iqUrl = read.url(IQMETRIX.settings.url, (u) => (/\/v\d+$/.test(u.pathname.replace(/\/+$/, '')) ? undefined : 'must include the API version, e.g. https://entitymanagerdemo.iqmetrix.net/v1'));
+  const inspUrl = read.url(INSPECTORIO.settings.url, (u) => (/\/v\d+\/?$/.test(u.pathname) ? 'must not include a version: /v1 and /v2 paths are appended' : undefined));
   const iqMaxInFlight = read.int(IQMETRIX.settings.maxInFlight, IQMETRIX.maxInFlight.default, 1, IQMETRIX.maxInFlight.max);
   // Inspectorio documents 20 requests in flight per client: more is not ours to choose.
   const inspMaxInFlight = read.int(INSPECTORIO.settings.maxInFlight, INSPECTORIO.maxInFlight.default, 1, INSPECTORIO.maxInFlight.max);
@@ -227,8 +227,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   };
 
   let upstreams: Config['upstreams'] = null;
-  const iqSet = read.string('IQMETRIX_URL') !== undefined;
-  const inspSet = read.string('INSPECTORIO_URL') !== undefined;
+  const iqSet = read.string(IQMETRIX.settings.url) !== undefined;
+  const inspSet = read.string(INSPECTORIO.settings.url) !== undefined;
   if (iqSet !== inspSet) {
     read.problems.push(
       `${iqSet ? 'INSPECTORIO_URL' : 'IQMETRIX_URL'} must be set too: point the gateway at both real upstreams, or at neither to run on the embedded simulators.`,
