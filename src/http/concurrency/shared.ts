@@ -33,8 +33,14 @@ export interface SharedCapSettings {
   redisTimeoutMs: number;
 }
 
-/** Pause between two tries when every slot is taken: one Redis round trip per replica and upstream at most this often. */
+/** While every slot is taken, a replica asks Redis again about this often per upstream (each of its HEADS every HEADS × this). */
 const RETRY_INTERVAL_MS = 5;
+/**
+ * Calls of one replica that ask Redis while every slot is taken; the rest queue in process.
+ * More than one, so that slots this replica gives back pass to its waiting calls side by side,
+ * not one Redis round trip after the other.
+ */
+const HEADS = 4;
 
 interface Lease {
   key: string;
@@ -278,9 +284,9 @@ export class SharedCaps {
 
 /**
  * The cap of one upstream. While Redis answers, a slot takes a local permit (so one replica
- * never holds more than the cap) and then a slot in Redis; only the first local waiter
- * polls Redis, the others queue behind it in process, so a replica adds one Redis round
- * trip per RETRY_INTERVAL_MS at most while every slot is taken. While Redis is unreachable,
+ * never holds more than the cap) and then a slot in Redis; while every slot is taken only
+ * the first HEADS local waiters ask Redis, the others queue behind them in process, so a
+ * replica adds about one Redis round trip per RETRY_INTERVAL_MS. While Redis is unreachable,
  * the local permits alone count, and there are only this replica's share of them.
  */
 export class SharedInFlightLimiter implements InFlightLimiter {
@@ -294,7 +300,7 @@ export class SharedInFlightLimiter implements InFlightLimiter {
     readonly cap: number,
   ) {
     this.local = new LocalSemaphore(caps.isShared ? cap : caps.share(cap), upstream);
-    this.head = new LocalSemaphore(1, upstream);
+    this.head = new LocalSemaphore(Math.min(HEADS, cap), upstream);
   }
 
   get mode(): CapMode {
@@ -341,9 +347,9 @@ export class SharedInFlightLimiter implements InFlightLimiter {
   }
 
   /**
-   * A slot in Redis, or `unavailable` when Redis failed. Only the head of this process's
-   * queue tries again while every slot is taken, every RETRY_INTERVAL_MS, or at once when a
-   * slot of this process is given back.
+   * A slot in Redis, or `unavailable` when Redis failed. While every slot is taken, only the
+   * heads of this process's queue try again: each every HEADS × RETRY_INTERVAL_MS, or at once
+   * when a slot of this process is given back.
    */
   private async redisSlot(signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release | 'unavailable'> {
     // Nobody here is waiting for a slot: one try straight away, so that calls under the cap
@@ -366,34 +372,38 @@ export class SharedInFlightLimiter implements InFlightLimiter {
     }
   }
 
-  /** Gives back a slot, then lets the head try at once: the slot just freed is likely its. */
+  /** Gives back a slot, then lets one waiting head try at once: the slot just freed is likely its. */
   private wrap(outcome: Release | 'unavailable'): Release | 'unavailable' {
     if (outcome === 'unavailable') return outcome;
     return () => {
       // The removal goes out on the connection now, so the head's next try lands after it.
       outcome();
-      this.wake?.();
+      this.wakers.shift()?.();
     };
   }
 
-  private wake: (() => void) | undefined;
+  /** The pauses of the heads, oldest first; a slot given back ends one. */
+  private readonly wakers: Array<() => void> = [];
 
-  /** RETRY_INTERVAL_MS, or less when a slot of this process is given back. Rejects with NoSlotError at the deadline or on abort. */
+  /** HEADS × RETRY_INTERVAL_MS, or less when a slot of this process is given back. Rejects with NoSlotError at the deadline or on abort. */
   private pause(signal: AbortSignal | undefined, deadline: number | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timeLeft = deadline === undefined ? Infinity : deadline - Date.now();
       const done = (error?: NoSlotError) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        this.wake = undefined;
+        const index = this.wakers.indexOf(wake);
+        if (index !== -1) this.wakers.splice(index, 1);
         if (error) reject(error);
         else resolve();
       };
       const onAbort = () => done(new NoSlotError(this.upstream, abortCause(signal!, deadline), this.cap));
-      const timer = setTimeout(() => done(timeLeft <= RETRY_INTERVAL_MS ? new NoSlotError(this.upstream, 'deadline', this.cap) : undefined), Math.max(0, Math.min(RETRY_INTERVAL_MS, timeLeft)));
+      const interval = RETRY_INTERVAL_MS * this.head.limit;
+      const timer = setTimeout(() => done(timeLeft <= interval ? new NoSlotError(this.upstream, 'deadline', this.cap) : undefined), Math.max(0, Math.min(interval, timeLeft)));
+      const wake = () => done();
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.wake = () => done();
+      this.wakers.push(wake);
     });
   }
 }
