@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { LocalSemaphore, SharedCaps, type InFlightLimiter, type Release } from '../src/http/concurrency/index.js';
 import { DEFAULT_TRANSPORT_SETTINGS, UpstreamTransport } from '../src/http/transport.js';
 import { SIM_INSPECTORIO_API_KEY, startSimulators } from '../src/sim/index.js';
+import { INSPECTORIO } from '../src/upstreams/inspectorio/definition.js';
 
 // `npm run bench -- --caps`: what the in-flight cap costs per upstream call, in one run, for
 // each way of keeping it:
@@ -120,8 +121,8 @@ export async function runCapsBench(argv: string[]): Promise<number> {
         const call = async (i: number) => {
           const id = organizationIds[i % organizationIds.length]!;
           const response = await transport.exchange({
-            route: 'GET /v1/organizations/{id}',
-            path: `/v1/organizations/${id}`,
+            route: INSPECTORIO.routes.organization.name,
+            path: INSPECTORIO.routes.organization.path(id),
             headers: { accept: 'application/json', apikey: SIM_INSPECTORIO_API_KEY },
             deadline: Date.now() + 10_000,
           });
