@@ -94,8 +94,16 @@ export class Upstreams {
     const twice = names.find((name, i) => names.indexOf(name) !== i);
     if (twice !== undefined) throw new RangeError(`two upstreams are named ${JSON.stringify(twice)}: each needs a name of its own`);
     const settings = { ...DEFAULT_TRANSPORT_SETTINGS, ...resilience };
+    // Every configured credential, for every transport: an upstream (or a proxy) echoing any of
+    // them in an error body must not carry it into the log.
+    const { oauth, token } = targets.iqmetrix;
+    const secrets = [token, targets.inspectorio.apiKey, oauth?.clientSecret, oauth?.password].filter((s): s is string => typeof s === 'string' && s !== '');
     const transport = (definition: UpstreamDefinition, url: string, maxInFlight: number) =>
-      new UpstreamTransport(definition.name, { ...settings, url, maxInFlight }, observer, { ...transportHooks(definition), limiter: limiter?.(definition.name, maxInFlight) });
+      new UpstreamTransport(definition.name, { ...settings, url, maxInFlight }, observer, {
+        ...transportHooks(definition),
+        limiter: limiter?.(definition.name, maxInFlight),
+        secrets,
+      });
 
     const add = (entry: Registered) => this.registered.set(entry.definition.name, entry);
     add({ definition: this.iqmetrixDefinition, transport: transport(this.iqmetrixDefinition, targets.iqmetrix.url, targets.iqmetrix.maxInFlight) });
@@ -108,11 +116,13 @@ export class Upstreams {
       });
     }
 
-    const { oauth, token } = targets.iqmetrix;
     // The token endpoint gets a small pool of its own: a login must not queue behind the
     // very calls that wait for it.
     this.accounts = oauth
-      ? new UpstreamTransport(this.iqmetrixDefinition.name, { ...settings, url: oauth.accountsUrl, maxInFlight: 2, maxRetries: 0 }, observer, transportHooks(this.iqmetrixDefinition))
+      ? new UpstreamTransport(this.iqmetrixDefinition.name, { ...settings, url: oauth.accountsUrl, maxInFlight: 2, maxRetries: 0 }, observer, {
+          ...transportHooks(this.iqmetrixDefinition),
+          secrets,
+        })
       : undefined;
     if (authMode === 'service') {
       const iqmetrix = oauth && this.accounts ? new IqmetrixOAuth(this.accounts, oauth) : token ? staticCredential('iqmetrix-token', 'authorization', `Bearer ${token}`) : undefined;
@@ -152,7 +162,9 @@ export class Upstreams {
       if (!made) {
         const entry = this.registered.get(definition.name);
         if (!entry || entry.definition.routes !== definition.routes) {
-          throw new RangeError(`upstream ${JSON.stringify(definition.name)} is not registered with this gateway (pass it to startGateway's \`extensions\`)`);
+          throw new RangeError(
+            `upstream ${JSON.stringify(definition.name)} is not registered with this gateway: add it to startGateway's \`extensions\`, or pass the very definition it was started with`,
+          );
         }
         const credentials =
           entry.credentials?.(callerHeaders) ?? (definition.name === this.iqmetrixDefinition.name ? builtIn.iqmetrix : builtIn.inspectorio);
