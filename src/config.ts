@@ -9,6 +9,7 @@ import { INSPECTORIO } from './upstreams/inspectorio/definition.js';
 import { IQMETRIX } from './upstreams/iqmetrix/definition.js';
 import { LOG_LEVELS } from './logger.js';
 import type { SharedCapSettings } from './http/concurrency/shared.js';
+import { isIP } from 'node:net';
 import { PASSTHROUGH_JWT_HEADER, type EdgeSettings } from './edge/settings.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './observability/tracing/settings.js';
 
@@ -362,7 +363,23 @@ function readEdge(read: EnvReader, authMode: AuthMode, cache: CacheSettings): Ed
 
   const perMinute = read.int('RATE_LIMIT_PER_MINUTE', 0, 0, 10_000_000);
   const rateLimit = { perMinute, redisUrl: cache.redisUrl, keyPrefix: `${cache.keyPrefix}:rl` };
-  return { trustedDocuments: { file, only }, auth, rateLimit, serviceSdl: read.bool('SERVICE_SDL', true) };
+  return { trustedDocuments: { file, only }, auth, rateLimit, serviceSdl: read.bool('SERVICE_SDL', true), trustProxy: readTrustProxy(read) };
+}
+
+/** TRUST_PROXY: a number of proxy hops, or proxies' addresses/subnets/names separated by commas. */
+function readTrustProxy(read: EnvReader): number | string[] | undefined {
+  const raw = read.string('TRUST_PROXY');
+  if (raw === undefined) return undefined;
+  if (/^\d+$/.test(raw)) return Number(raw) === 0 ? undefined : Math.min(Number(raw), 100);
+  const entries = raw.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  // `true` (trust every hop) is not offered: any client could then name its own address.
+  const valid = (entry: string) => ['loopback', 'linklocal', 'uniquelocal'].includes(entry) || isIP(entry.replace(/\/\d{1,3}$/, '')) !== 0;
+  const bad = entries.filter((entry) => !valid(entry));
+  if (entries.length === 0 || bad.length > 0) {
+    read.problems.push(`TRUST_PROXY must be a number of proxy hops, or addresses, subnets (10.0.0.0/8) and loopback/linklocal/uniquelocal separated by commas (got "${raw}").`);
+    return undefined;
+  }
+  return entries;
 }
 
 /** REDIS_URL, CACHE_* and APQ_TTL_SECONDS. */

@@ -99,6 +99,8 @@ export async function startGateway({
   const manifest = config.edge.trustedDocuments.file ? await loadManifest(config.edge.trustedDocuments.file) : undefined;
   const app = express();
   app.disable('x-powered-by');
+  // The client's address (the rate limit's key without a JWT) from X-Forwarded-For, as far as TRUST_PROXY says.
+  if (config.edge.trustProxy !== undefined) app.set('trust proxy', config.edge.trustProxy);
   // gzip or br when the client accepts it: a partner's supply network is tens of kB of JSON
   // that shrinks about tenfold. Below 1 kB the framing costs more than it saves.
   app.use(compression({ threshold: 1024 }));

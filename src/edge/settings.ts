@@ -6,6 +6,13 @@ export interface EdgeSettings {
   rateLimit: RateLimitSettings;
   /** Serve `_service { sdl }` (SERVICE_SDL, default true): routers compose the supergraph from it. */
   serviceSdl: boolean;
+  /**
+   * Which proxies in front of the gateway to believe about the client's address
+   * (`X-Forwarded-For`), as Express's `trust proxy` takes it: a number of hops, or addresses,
+   * subnets and the names `loopback`, `linklocal`, `uniquelocal` (TRUST_PROXY). Undefined: none,
+   * the client is the connection's peer.
+   */
+  trustProxy: number | string[] | undefined;
 }
 
 export interface TrustedDocumentsSettings {

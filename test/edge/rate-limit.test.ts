@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { configProblems } from '../helpers/config.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/child-gateway.js';
 import { describeWith, redisUrl } from '../helpers/services.js';
 import { codes, postGraphQL, startStack, type Stack } from '../helpers/stack.js';
@@ -55,6 +56,35 @@ describe('per remote address', () => {
     expect(other.status).toBe(200);
     expect(other.body.data.company).not.toBeNull();
     expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 1 });
+  });
+});
+
+describe('behind a proxy', () => {
+  it('ignores X-Forwarded-For unless TRUST_PROXY names the proxy, so a client cannot shed its count', async () => {
+    const stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '1' } });
+    try {
+      expect((await stack.query('{ __typename }', undefined, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(200);
+      expect((await stack.query('{ __typename }', undefined, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(429);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('counts each forwarded address apart with TRUST_PROXY=loopback', async () => {
+    const stack = await startStack({ env: { RATE_LIMIT_PER_MINUTE: '1', TRUST_PROXY: 'loopback' } });
+    try {
+      expect((await stack.query('{ __typename }', undefined, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(200);
+      expect((await stack.query('{ __typename }', undefined, { 'x-forwarded-for': '203.0.113.2' })).status).toBe(200);
+      expect((await stack.query('{ __typename }', undefined, { 'x-forwarded-for': '203.0.113.1' })).status).toBe(429);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('refuses a TRUST_PROXY it cannot read', () => {
+    expect(configProblems({ TRUST_PROXY: 'true' })).toEqual([expect.stringMatching(/TRUST_PROXY must be/)]);
+    expect(configProblems({ TRUST_PROXY: '10.0.0.0/8, loopback' })).toEqual([]);
+    expect(configProblems({ TRUST_PROXY: '2' })).toEqual([]);
   });
 });
 
