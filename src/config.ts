@@ -49,8 +49,8 @@ export interface Config {
   /** `production` masks unexpected errors and turns off the landing page and introspection by default. */
   production: boolean;
   /**
-   * `null` when neither upstream URL is set: the gateway then starts the embedded simulators
-   * and points itself at them.
+   * `null` when the gateway runs on its embedded simulators (SIMULATORS=true, or neither
+   * upstream URL set outside production): it then starts them and points itself at them.
    */
   upstreams: UpstreamTargets | null;
   /** Requests in flight per upstream, real or simulated (IQMETRIX_/INSPECTORIO_MAX_IN_FLIGHT). */
@@ -105,6 +105,9 @@ export interface CacheSettings {
   /** Prefix of every key in Redis, so that several deployments can share one. */
   keyPrefix: string;
 }
+
+/** SHUTDOWN_DELAY_MS when NODE_ENV=production and it is unset (0 otherwise). */
+export const DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS = 5_000;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -230,7 +233,18 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   let upstreams: Config['upstreams'] = null;
   const iqSet = read.string(IQMETRIX.settings.url) !== undefined;
   const inspSet = read.string(INSPECTORIO.settings.url) !== undefined;
-  if (iqSet !== inspSet) {
+  // Simulated data must never be served by accident: in production only an explicit
+  // SIMULATORS=true allows it; in development they are the default when no URL is set.
+  const simulators = read.bool('SIMULATORS', !production && !iqSet && !inspSet);
+  if (simulators && (iqSet || inspSet)) {
+    read.problems.push('SIMULATORS=true runs the gateway on its embedded simulators: unset IQMETRIX_URL and INSPECTORIO_URL, or set SIMULATORS=false.');
+  } else if (!simulators && !iqSet && !inspSet) {
+    read.problems.push(
+      production
+        ? 'IQMETRIX_URL and INSPECTORIO_URL must be set when NODE_ENV=production (with IQMETRIX_TOKEN and INSPECTORIO_API_KEY, or AUTH_MODE=passthrough); to serve the embedded simulators\' made-up data instead, set SIMULATORS=true.'
+        : 'IQMETRIX_URL and INSPECTORIO_URL must be set when SIMULATORS=false (or leave SIMULATORS unset to run on the embedded simulators).',
+    );
+  } else if (iqSet !== inspSet) {
     read.problems.push(
       `${iqSet ? 'INSPECTORIO_URL' : 'IQMETRIX_URL'} must be set too: point the gateway at both real upstreams, or at neither to run on the embedded simulators.`,
     );
@@ -262,7 +276,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   };
   const corsOrigins = readCorsOrigins(read, production);
 
-  const observability = readObservability(read);
+  const observability = readObservability(read, production);
 
   const cache = readCache(read, [IQMETRIX, INSPECTORIO, ...(options.upstreams ?? [])]);
   const edge = readEdge(read, authMode, cache);
@@ -274,7 +288,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 }
 
 /** Metrics, tracing (the standard OTEL_* variables) and shutdown timing. */
-function readObservability(read: EnvReader): Pick<Config, 'metrics' | 'tracing' | 'shutdownDelayMs' | 'shutdownGraceMs'> {
+function readObservability(read: EnvReader, production: boolean): Pick<Config, 'metrics' | 'tracing' | 'shutdownDelayMs' | 'shutdownGraceMs'> {
   const metrics = read.bool('METRICS', true);
   // As the OpenTelemetry SDKs read them: OTEL_SDK_DISABLED wins; an explicit exporter next;
   // otherwise an OTLP endpoint alone turns tracing on.
@@ -285,7 +299,11 @@ function readObservability(read: EnvReader): Pick<Config, 'metrics' | 'tracing' 
     ? 'none'
     : read.oneOf('OTEL_TRACES_EXPORTER', ['otlp', 'console', 'none'] as const, otlpTracesUrl ? 'otlp' : 'none');
   const tracing: TracingSettings = { exporter, serviceName: read.string('OTEL_SERVICE_NAME') ?? DEFAULT_SERVICE_NAME, otlpTracesUrl };
-  const shutdownDelayMs = read.int('SHUTDOWN_DELAY_MS', 0, 0, 120_000);
+  // In production a load balancer must see /readyz fail and stop sending work before the
+  // listener closes: HAProxy checking every 500 ms with `fall 3` needs 1.5 s, Kubernetes
+  // takes a few seconds to remove an endpoint everywhere. 5 s covers both; in development
+  // (and tests) nothing balances load, so Ctrl-C stops at once.
+  const shutdownDelayMs = read.int('SHUTDOWN_DELAY_MS', production ? DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS : 0, 0, 120_000);
   const shutdownGraceMs = read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
   return { metrics, tracing, shutdownDelayMs, shutdownGraceMs };
 }
