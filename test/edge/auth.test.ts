@@ -1,7 +1,8 @@
 import { loadConfig } from '../../src/config.js';
 import { codes, startStack, type Stack } from '../helpers/stack.js';
 import { configProblems } from '../helpers/config.js';
-import { AUDIENCE, authEnv, capturedLogger, ISSUER, recordingProxy, startJwks, unsignedToken, type JwksServer, type RecordingProxy, type SigningKey } from './helpers.js';
+import { request } from 'undici';
+import { AUDIENCE, authEnv, capturedLogger, getGraphQL, ISSUER, recordingProxy, startJwks, unsignedToken, type JwksServer, type RecordingProxy, type SigningKey } from './helpers.js';
 
 // JWT authentication at the edge (AUTH_JWKS_URL, AUTH_JWT_ISSUER, AUTH_JWT_AUDIENCE,
 // AUTH_REQUIRED), over real HTTP, with the key set served by a local identity provider.
@@ -102,6 +103,21 @@ describe('with AUTH_REQUIRED=true', () => {
     const written = logs.lines.join('\n');
     expect(written).not.toContain(token);
     expect(written).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
+});
+
+describe('the landing page', () => {
+  it('is served without a token, while the operations it sends need one', async () => {
+    const stack = await startStack({ env: authEnv(jwks, { LANDING_PAGE: 'true' }) });
+    try {
+      const page = await request(stack.gateway.url, { headers: { accept: 'text/html' } });
+      expect(page.statusCode).toBe(200);
+      expect(await page.body.text()).toMatch(/<html/i);
+      const operation = await getGraphQL(stack.gateway.url, { query: '{ __typename }' });
+      expect(operation.status).toBe(401);
+    } finally {
+      await stack.close();
+    }
   });
 });
 

@@ -73,7 +73,9 @@ export function jwtAuthentication(settings: JwtAuthSettings, logger: Logger): Jw
       refuse(res, 401, ErrorCode.UNAUTHENTICATED, message, { 'www-authenticate': value });
     };
     if (sent === undefined) {
-      if (settings.required) return unauthenticated(`This gateway needs a token: send \`${displayName(settings.header)}: Bearer <JWT>\`.`);
+      // A GET without an operation runs nothing: it is the landing page (LANDING_PAGE), or
+      // Apollo's own 400. The page is static; the operations it sends carry their token.
+      if (settings.required && !runsNothing(req)) return unauthenticated(`This gateway needs a token: send \`${displayName(settings.header)}: Bearer <JWT>\`.`);
       return next();
     }
     const token = /^Bearer +([^\s]+) *$/i.exec(sent)?.[1];
@@ -108,6 +110,13 @@ export function jwtAuthentication(settings: JwtAuthSettings, logger: Logger): Jw
     );
   };
   return { middleware };
+}
+
+function runsNothing(req: Request): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const at = req.url.indexOf('?');
+  const params = new URLSearchParams(at === -1 ? '' : req.url.slice(at + 1));
+  return !params.has('query') && !params.has('extensions') && !params.has('documentId');
 }
 
 function headerValue(req: Request, name: string): string | undefined {
