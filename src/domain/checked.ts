@@ -39,6 +39,17 @@ export function valid<T>(value: Checked<T>): T {
   return value;
 }
 
+let made = 0;
+
+/**
+ * How many InvalidUpstreamValues were made since the process started. Mapping is synchronous,
+ * so the difference across one mapping call says whether that body held an unreadable value:
+ * such a body is not cached (a glitch must not be served again for the cache's lifetime).
+ */
+export function invalidValuesMade(): number {
+  return made;
+}
+
 /** Operators should hear of each odd value, but a value repeated on every request must not flood the log. */
 const reported = new Set<string>();
 const MAX_REPORTED = 1_000;
@@ -55,6 +66,7 @@ export function invalidValue(upstream: UpstreamName, field: string, raw: unknown
     reported.add(key);
     logger.warn({ upstream, field, value: shown }, `upstream value not representable: ${reason}`);
   }
+  made++;
   return new InvalidUpstreamValue(upstream, field, reason);
 }
 

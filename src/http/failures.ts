@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { BrokenCircuitError } from 'cockatiel';
 import { errors as undiciErrors } from 'undici';
 import { ErrorCode, UpstreamError, type UpstreamName, type UpstreamShapeError } from '../errors.js';
@@ -8,8 +9,9 @@ import { NoSlotError } from './concurrency/types.js';
 // the per-operation caller, the credential sources and the iQmetrix token client all come
 // here, so a change of code or of wording is made once.
 //
-// The messages reach clients (format-error masks nothing that carries a code). Upstream
-// error text is passed on shortened by `upstreamMessage`, never whole.
+// The messages reach clients (format-error masks nothing that carries a code), in production
+// and development alike. So no message quotes an upstream's body: they are made of the
+// upstream's name, the route, the status and its reason phrase, and our own words.
 
 /** The public code for an upstream HTTP status that is not a success. */
 export function codeForUpstreamStatus(status: number): ErrorCode {
@@ -23,12 +25,22 @@ export function codeForUpstreamStatus(status: number): ErrorCode {
   return ErrorCode.UPSTREAM_UNAVAILABLE;
 }
 
-/** The upstream answered `route` with a non-2xx status. */
-export function statusFailure(upstream: UpstreamName, route: string, response: { status: number; body: string }): UpstreamError {
-  const detail = upstreamMessage(response.body);
-  return new UpstreamError(codeForUpstreamStatus(response.status), upstream, `${upstream} answered ${route} with ${response.status}${detail ? `: ${detail}` : ''}`, {
+/**
+ * The upstream answered `route` with a non-2xx status. The message names the upstream, the
+ * route, the status and its reason phrase (node:http's STATUS_CODES), and nothing of the body:
+ * an error body is the upstream's or a proxy's text, which may name internal hosts or echo a
+ * credential. The transport logs a redacted excerpt of it instead (UpstreamTransport.reportErrorBody).
+ */
+export function statusFailure(upstream: UpstreamName, route: string, response: { status: number }): UpstreamError {
+  return new UpstreamError(codeForUpstreamStatus(response.status), upstream, `${upstream} answered ${route} with ${statusLine(response.status)}.`, {
     upstreamStatus: response.status,
   });
+}
+
+/** `502 Bad Gateway`; the bare number for a status without a standard reason phrase. */
+export function statusLine(status: number): string {
+  const reason = STATUS_CODES[status];
+  return reason ? `${status} ${reason}` : String(status);
 }
 
 /**
@@ -65,13 +77,27 @@ export function missingCredentialFailure(upstream: UpstreamName, howToSend: stri
 /**
  * A token endpoint refused to grant. 400 (invalid_grant, invalid_client) and 401 mean the
  * configured credentials are wrong, which the caller can do nothing about but is still an
- * authentication failure upstream; any other status is read like a failed call.
+ * authentication failure upstream; any other status is read like a failed call. Of the body,
+ * only OAuth's registered `error` code (RFC 6749 §5.2, a closed list) is named: its
+ * `error_description` is free text and stays in the log (reportErrorBody).
  */
-export function tokenRefusedFailure(upstream: UpstreamName, response: { status: number; body: string }): UpstreamError {
+export function tokenRefusedFailure(upstream: UpstreamName, route: string, response: { status: number; body: string }): UpstreamError {
   const code = response.status === 400 || response.status === 401 ? ErrorCode.UNAUTHENTICATED : codeForUpstreamStatus(response.status);
-  return new UpstreamError(code, upstream, `${upstream} token endpoint answered ${response.status}: ${upstreamMessage(response.body)}`, {
+  const oauthError = oauthErrorCode(response.body);
+  return new UpstreamError(code, upstream, `${upstream} answered ${route} with ${statusLine(response.status)}${oauthError ? ` (${oauthError})` : ''}.`, {
     upstreamStatus: response.status,
   });
+}
+
+const OAUTH_ERRORS = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope']);
+
+function oauthErrorCode(body: string): string | undefined {
+  try {
+    const error = (JSON.parse(body) as { error?: unknown } | null)?.error;
+    return typeof error === 'string' && OAUTH_ERRORS.has(error) ? error : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A token endpoint answered 200 without a usable token. */
@@ -84,26 +110,6 @@ export function tokenMalformedFailure(upstream: UpstreamName, status: number): U
 /** This operation stopped waiting for a token that others are still waiting for. */
 export function tokenNotReadyFailure(upstream: UpstreamName): UpstreamError {
   return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `the ${upstream} token was not ready before this operation ended (deadline reached or client gone)`);
-}
-
-/**
- * Upstream error bodies are JSON (`Message`, `message`, OAuth's `error_description`) or plain
- * text depending on the endpoint. Kept short: this text reaches clients.
- */
-export function upstreamMessage(body: string): string {
-  let text = body.trim();
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (parsed && typeof parsed === 'object') {
-      const record = parsed as Record<string, unknown>;
-      const message = record.Message ?? record.message ?? record.error_description ?? record.error;
-      text = typeof message === 'string' ? message : '';
-    }
-  } catch {
-    // Plain text body: use it as it is.
-  }
-  text = text.replace(/\s+/g, ' ');
-  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
 }
 
 /**

@@ -62,6 +62,11 @@ export interface TransportHooks<Request, Response> {
    * (`maxInFlight` connections, the rest queued). A limiter shared by replicas plugs in here.
    */
   limiter?: InFlightLimiter;
+  /**
+   * Configured credentials (tokens, API keys, client secrets, passwords): never written to a
+   * log, even when an upstream's error body echoes one (see UpstreamTransport.reportErrorBody).
+   */
+  secrets?: readonly string[];
 }
 
 /** Evaluates a PolicySource for one request. */

@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ExponentialBackoff, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
-import type { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import { interceptors, type Dispatcher, type Pool } from 'undici';
 import type { UpstreamName } from '../errors.js';
 import type { InFlightLimiter, Release } from './concurrency/types.js';
 import { LocalSemaphore } from './concurrency/local.js';
 import { describeTransportError, isAbort, noResponseFailure, notJsonFailure } from './failures.js';
 import type { BreakerSettings, RequestPolicy, TransportHooks } from './policy.js';
 import { CallerContextPool } from './caller-context-pool.js';
+import { bodyExcerpt, requestSecrets } from './redact.js';
 import { RetryBudget } from './retry-budget.js';
 
 // The one way the gateway talks to an upstream. Upstream clients describe a request
@@ -117,6 +117,11 @@ export interface TransportObserver {
   /** A retry was wanted but the retry budget was spent. */
   onRetryBudgetExhausted?(event: { upstream: UpstreamName; route: string }): void;
   onBreakerStateChange?(event: { upstream: UpstreamName; state: BreakerState }): void;
+  /**
+   * A call failed with this non-2xx answer. `bodyExcerpt` is a bounded excerpt of its body with
+   * every credential taken out (./redact.ts): for the log only, never for a client message.
+   */
+  onErrorBody?(event: { upstream: UpstreamName; route: string; status: number; bodyExcerpt: string }): void;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -146,6 +151,10 @@ function poolLimiter(limit: number): InFlightLimiter {
 
 export class UpstreamTransport {
   private readonly pool: Pool;
+  /** The pool, decoding what a standard HTTP client decodes (see the constructor). */
+  private readonly dispatcher: Dispatcher;
+  /** Configured credentials (every upstream's): never in a logged excerpt, even when an upstream echoes one. */
+  private readonly secrets: readonly string[];
   private readonly origin: string;
   private readonly basePath: string;
   private readonly breaker: CircuitBreakerPolicy;
@@ -175,6 +184,12 @@ export class UpstreamTransport {
       bodyTimeout: settings.bodyTimeoutMs,
       keepAliveTimeout: 30_000,
     });
+    // A proxy in front of an upstream may compress its answers whatever the request asked for;
+    // fetch() and undici's `fetch` would decode them, so this decodes them too, with undici's own
+    // interceptor (gzip, x-gzip, br, deflate, and zstd where Node has it). Error answers too:
+    // their excerpt goes to the log. The body size limit applies to the decoded body (readBody).
+    this.dispatcher = this.pool.compose(interceptors.decompress({ skipErrorResponses: false }));
+    this.secrets = hooks.secrets ?? [];
     this.breaker = this.createBreaker(settings);
     this.breaker.onStateChange((state) => this.observer.onBreakerStateChange?.({ upstream, state: breakerStateName(state) }));
     this.budget = new RetryBudget(settings.retryBudgetRatio, settings.retryBudgetMinPerSecond);
@@ -323,15 +338,18 @@ export class UpstreamTransport {
       const share = this.shareOf(request.route, policy.inFlightShare);
       if (share) releases.push(await share.acquire(request.signal, request.deadline));
       releases.push(await this.limiter.acquire(request.signal, request.deadline));
-      const response = await this.pool.request({
-        method: request.method ?? 'GET',
-        path: this.basePath + request.path,
-        headers: request.headers,
-        body: request.body ?? null,
-        signal: request.signal,
-        headersTimeout: policy.headersTimeoutMs ?? this.settings.headersTimeoutMs,
-        bodyTimeout: policy.bodyTimeoutMs ?? this.settings.bodyTimeoutMs,
-      });
+      const response = await untilAborted(
+        this.dispatcher.request({
+          method: request.method ?? 'GET',
+          path: this.basePath + request.path,
+          headers: request.headers,
+          body: request.body ?? null,
+          signal: request.signal,
+          headersTimeout: policy.headersTimeoutMs ?? this.settings.headersTimeoutMs,
+          bodyTimeout: policy.bodyTimeoutMs ?? this.settings.bodyTimeoutMs,
+        }),
+        request.signal,
+      );
       const body = await readBody(response.body, this.settings.maxBodyBytes);
       return { status: response.statusCode, headers: response.headers, body };
     } finally {
@@ -347,6 +365,17 @@ export class UpstreamTransport {
     let semaphore = this.routeShares.get(key);
     if (!semaphore) this.routeShares.set(key, (semaphore = new LocalSemaphore(limit, `${this.upstream} ${route}`)));
     return semaphore;
+  }
+
+  /**
+   * Logs (through the observer) a bounded excerpt of a failed call's body, with the request's
+   * own credentials, the configured secrets and anything shaped like a credential redacted.
+   * Call it once per failed call, when its non-2xx answer is final.
+   */
+  reportErrorBody(request: Pick<UpstreamRequest, 'route' | 'headers' | 'body'>, response: Pick<UpstreamResponse, 'status' | 'body'>): void {
+    if (!this.observer.onErrorBody || response.body.length === 0) return;
+    const excerpt = bodyExcerpt(response.body, [...this.secrets, ...requestSecrets(request.headers, request.body)]);
+    this.observer.onErrorBody({ upstream: this.upstream, route: request.route, status: response.status, bodyExcerpt: excerpt });
   }
 
   parseJson(request: Pick<UpstreamRequest, 'route'>, response: UpstreamResponse): unknown {
@@ -407,6 +436,43 @@ function breakerStateName(state: CircuitState): BreakerState {
   }
 }
 
+/**
+ * `request` as it settles, or the signal's reason as soon as the signal aborts, whichever is
+ * first. undici notices an abort only once a queued request reaches a connection (its
+ * RequestHandler keeps the reason until onConnect), so a call waiting in the pool's queue
+ * behind requests that hang would outlive its operation's deadline by as long as they hang.
+ * The request left behind fails at once when it reaches a connection, before anything is
+ * sent; one that got its answer in the same instant has its body dropped.
+ */
+function untilAborted(request: Promise<Dispatcher.ResponseData>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+  if (!signal) return request;
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    const onAbort = () => {
+      gaveUp = true;
+      reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (response) => {
+        signal.removeEventListener('abort', onAbort);
+        if (gaveUp) response.body.destroy();
+        else resolve(response);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!gaveUp) reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * The body as text, read the way standard clients read JSON (fetch's `json()`, undici's
+ * `body.json()`): UTF-8 whatever the charset parameter says, a leading byte-order mark dropped
+ * (TextDecoder does both), invalid sequences replaced rather than refused.
+ */
 async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -418,5 +484,7 @@ async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number)
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return UTF8.decode(Buffer.concat(chunks));
 }
+
+const UTF8 = new TextDecoder('utf-8');

@@ -6,7 +6,7 @@ import type { GatewayContext } from '../graph/context.js';
 import type { AttemptEnd, AttemptInfo, TransportObserver } from '../http/transport.js';
 import type { Upstreams } from '../upstreams/index.js';
 import { RequestCorrelation } from './correlation/index.js';
-import { breakerLogObserver, operationLoggingPlugin } from './logging/index.js';
+import { breakerLogObserver, operationLoggingPlugin, upstreamErrorLogObserver } from './logging/index.js';
 import { GatewayMetrics, operationMetricsPlugin } from './metrics/index.js';
 import { Readiness } from './readiness/index.js';
 import { TRACER_NAME, UpstreamSpans, operationSpanMiddleware, operationTracingPlugin } from './tracing/index.js';
@@ -48,7 +48,7 @@ export class Observability {
     const correlation = new RequestCorrelation();
     const tracer = tracerProvider?.getTracer(TRACER_NAME);
     this.upstreamSpans = tracerProvider && new UpstreamSpans(tracerProvider);
-    this.observer = combineObservers([this.metrics.observer, this.readiness.observer, breakerLogObserver(logger), correlation.observer, this.upstreamSpans?.observer]);
+    this.observer = combineObservers([this.metrics.observer, this.readiness.observer, breakerLogObserver(logger), upstreamErrorLogObserver(logger), correlation.observer, this.upstreamSpans?.observer]);
     this.plugins = [correlation.plugin, operationLoggingPlugin(logger), operationMetricsPlugin(this.metrics), ...(tracer ? [operationTracingPlugin()] : [])];
     this.graphqlMiddleware = [correlation.middleware, ...(tracer ? [operationSpanMiddleware(tracer)] : [])];
   }
@@ -113,5 +113,6 @@ export function combineObservers(observers: Array<TransportObserver | undefined>
     onRetry: (event) => all.forEach((o) => o.onRetry?.(event)),
     onRetryBudgetExhausted: (event) => all.forEach((o) => o.onRetryBudgetExhausted?.(event)),
     onBreakerStateChange: (event) => all.forEach((o) => o.onBreakerStateChange?.(event)),
+    onErrorBody: (event) => all.forEach((o) => o.onErrorBody?.(event)),
   };
 }

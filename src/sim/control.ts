@@ -63,6 +63,11 @@ export interface FaultSpec {
   rewrite?: FieldRewrite | FieldRewrite[];
   bom?: boolean;
   headers?: Record<string, string>;
+  /**
+   * Compresses the body (after rewrite and bom) and says so in `Content-Encoding`, as a proxy in
+   * front of the upstream may, whether or not the request sent `Accept-Encoding`.
+   */
+  encoding?: 'gzip' | 'br' | 'deflate';
 }
 
 /**
@@ -237,6 +242,7 @@ function validateSpec(spec: FaultSpec): void {
     throw new TypeError('urlContains must be a non-empty string');
   }
   if (spec.bom !== undefined && typeof spec.bom !== 'boolean') throw new TypeError('bom must be a boolean');
+  if (spec.encoding !== undefined && !['gzip', 'br', 'deflate'].includes(spec.encoding)) throw new TypeError("encoding must be 'gzip', 'br' or 'deflate'");
   if (spec.headers !== undefined) {
     if (typeof spec.headers !== 'object' || spec.headers === null || Array.isArray(spec.headers)) throw new TypeError('headers must be an object of strings');
     for (const [name, value] of Object.entries(spec.headers)) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { STATUS_CODES } from 'node:http';
 import {
   applyRewrites,
@@ -87,9 +88,17 @@ export function sendRaw(res: ServerResponse, status: number, contentType: string
   if (!noBody) put({ 'Content-Type': contentType });
   // A fault's headers win over the simulator's own, Content-Type included; the length is always the real one.
   put(spec?.headers ?? {});
-  if (!noBody) put({ 'Content-Length': String(Buffer.byteLength(body)) });
+  const bytes = noBody ? undefined : spec?.encoding ? compress(spec.encoding, body) : Buffer.from(body, 'utf8');
+  if (bytes && spec?.encoding) put({ 'Content-Encoding': spec.encoding });
+  if (bytes) put({ 'Content-Length': String(bytes.length) });
   res.writeHead(status, Object.fromEntries([...merged.values()]));
-  res.end(noBody ? undefined : body);
+  res.end(bytes);
+}
+
+function compress(encoding: NonNullable<FaultSpec['encoding']>, body: string): Buffer {
+  if (encoding === 'gzip') return gzipSync(body);
+  if (encoding === 'br') return brotliCompressSync(body);
+  return deflateSync(body);
 }
 
 function rewriteJson(body: string, rewrites: Parameters<typeof applyRewrites>[1]): string {

@@ -1,4 +1,5 @@
 import type { UpstreamReadCache } from '../cache/upstream-cache.js';
+import { invalidValuesMade } from '../domain/checked.js';
 import { UpstreamShapeError } from '../errors.js';
 import { shapeFailure, statusFailure } from '../http/failures.js';
 import type { UpstreamRequest, UpstreamResponse, UpstreamTransport } from '../http/transport.js';
@@ -66,9 +67,15 @@ export class UpstreamCaller<D extends UpstreamDefinition = UpstreamDefinition> {
     if (response.status === 401 && credentials.renew && (await credentials.renew(headers, context.signal))) {
       ({ request, response } = await send());
     }
-    if (response.status < 200 || response.status >= 300) throw statusFailure(transport.upstream, request.route, response);
+    if (response.status < 200 || response.status >= 300) {
+      transport.reportErrorBody(request, response);
+      throw statusFailure(transport.upstream, request.route, response);
+    }
+    const invalidBefore = invalidValuesMade();
     const mapped = this.map(request, response, map);
-    if (cacheKey !== undefined) await this.cache!.write(transport.upstream, route, cacheKey, response);
+    // A body with a value the graph cannot read answers this operation (only the fields that
+    // show the value fail) but is not kept: it may be a glitch that the next call does not repeat.
+    if (cacheKey !== undefined && invalidValuesMade() === invalidBefore) await this.cache!.write(transport.upstream, route, cacheKey, response);
     return mapped;
   }
 

@@ -85,7 +85,10 @@ export class IqmetrixOAuth implements CredentialSource {
     };
     const issuedAt = this.now();
     const response = await this.accounts.exchange(request);
-    if (response.status !== 200) throw tokenRefusedFailure(IQMETRIX.name, response);
+    if (response.status !== 200) {
+      this.accounts.reportErrorBody(request, response);
+      throw tokenRefusedFailure(IQMETRIX.name, request.route, response);
+    }
     let grant: TokenGrant;
     try {
       grant = route.map(this.accounts.parseJson(request, response));

@@ -1,0 +1,147 @@
+import { createLogger } from '../../src/logger.js';
+import { inspectorioRoutes, iqmetrixRoutes, SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_OAUTH, SIM_IQMETRIX_TOKEN, SIM_PROXY_INTERNAL_ADDRESS } from '../../src/sim/index.js';
+import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
+
+// Issue 11, items 3 and 4, over real HTTP through the simulators' misbehaviour controls.
+// 3: what a standard HTTP client decodes without complaint, the transport decodes too.
+// 4: upstream error bodies stay out of client messages; a bounded, redacted excerpt is logged.
+
+const written: string[] = [];
+const logger = createLogger({ write: (line: string) => void written.push(line) }, 'debug');
+const lines = () => written.map((line) => JSON.parse(line) as Record<string, any>);
+const bodyLines = () => lines().filter((l) => typeof l.bodyExcerpt === 'string');
+
+const PARTNER = 36;
+const PAGE_QUERY = `query($id: Int!) { partner(id: $id) { companyRelationships(first: 100) { totalCount nodes { relationshipId company { name } } } } }`;
+
+describe('bodies a standard HTTP client reads', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ env: { UPSTREAM_MAX_BODY_BYTES: '8000' } });
+  });
+  afterAll(() => stack.close());
+  afterEach(() => {
+    stack.sims.iqmetrix.faults.clear();
+    stack.sims.inspectorio.faults.clear();
+  });
+
+  it('reads a JSON body that starts with a UTF-8 byte-order mark, on every route', async () => {
+    stack.sims.iqmetrix.faults.set('*', { bom: true });
+    stack.sims.inspectorio.faults.set('*', { bom: true });
+    const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
+    const res = await stack.query(`query($id: Int!) { company(id: $id) { name description organization { name relationships(first: 2) { totalCount } } } }`, { id });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.company.name).toBe(stack.sims.dataset.companies.get(id)!.Name);
+    expect(res.body.data.company.organization.relationships.totalCount).toEqual(expect.any(Number));
+  });
+
+  it.each(['gzip', 'br', 'deflate'] as const)('reads a body a proxy compressed with %s (Content-Encoding), names intact', async (encoding) => {
+    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.partnerCompanyRelationships, { encoding, bom: true });
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 30) { nodes { company { name } } } } }`, { id: PARTNER });
+    expect(res.body.errors).toBeUndefined();
+    const names = res.body.data.partner.companyRelationships.nodes.map((n: any) => n.company.name);
+    expect(names).toEqual(stack.sims.dataset.partners.get(PARTNER)!.slice(0, 30).map((r) => r.CompanyName));
+  });
+
+  it('keeps the body size limit on the decoded body: a small compressed body that inflates past it is refused', async () => {
+    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.partnerCompanyRelationships, { encoding: 'gzip' });
+    const res = await stack.query(PAGE_QUERY, { id: PARTNER });
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(res.body.errors![0]!.message).toMatch(/larger than 8000 bytes/);
+    // The same page unencoded is refused the same way: the limit is on what is read, not on the wire.
+    stack.sims.iqmetrix.faults.clear();
+    expect(codes(await stack.query(PAGE_QUERY, { id: PARTNER }))).toEqual(['UPSTREAM_UNAVAILABLE']);
+  });
+});
+
+describe('upstream error bodies stay out of client messages', () => {
+  for (const mode of ['development', 'production'] as const) {
+    describe(mode, () => {
+      let stack: Stack;
+      beforeAll(async () => {
+        stack = await startStack({ env: { NODE_ENV: mode, UPSTREAM_MAX_RETRIES: '0' }, gateway: { logger } });
+      });
+      afterAll(() => stack.close());
+      beforeEach(() => {
+        written.length = 0;
+      });
+      afterEach(() => {
+        stack.sims.iqmetrix.faults.clear();
+        stack.sims.inspectorio.faults.clear();
+      });
+
+      it('a proxy’s 502 HTML page: the message names upstream, route, status and reason phrase; the page goes to the log only', async () => {
+        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { html: true });
+        const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
+        const res = await stack.query(`query($id: Int!) { company(id: $id) { name } }`, { id });
+        expect(res.body.errors).toHaveLength(1);
+        const [error] = res.body.errors!;
+        expect(error!.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', upstreamStatus: 502 });
+        expect(error!.message).toBe('iqmetrix answered GET /Companies({id}) with 502 Bad Gateway.');
+        expect(JSON.stringify(res.body)).not.toContain(SIM_PROXY_INTERNAL_ADDRESS);
+        const [logged] = bodyLines();
+        expect(logged).toMatchObject({ upstream: 'iqmetrix', route: 'GET /Companies({id})', status: 502 });
+        expect(logged!.bodyExcerpt).toContain(SIM_PROXY_INTERNAL_ADDRESS);
+        expect(logged!.bodyExcerpt.length).toBeLessThanOrEqual(1024);
+      });
+
+      it('an upstream that echoes the bearer token: in no message, redacted in the log', async () => {
+        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, {
+          html: { status: 401, body: '{"Message":"Authorization has been denied for Bearer {{credential}}"}' },
+          headers: { 'Content-Type': 'application/json' },
+        });
+        const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
+        expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+        expect(res.body.errors![0]!.message).toBe('iqmetrix answered GET /Companies({id}) with 401 Unauthorized.');
+        expect(JSON.stringify(res.body)).not.toContain(SIM_IQMETRIX_TOKEN);
+        expect(written.join('\n')).not.toContain(SIM_IQMETRIX_TOKEN);
+        expect(bodyLines()[0]!.bodyExcerpt).toContain('[redacted]');
+      });
+
+      it('an upstream that echoes the apiKey, bare (no "Bearer", no key name): redacted as a configured secret', async () => {
+        stack.sims.inspectorio.faults.set(inspectorioRoutes.organization, { html: { status: 500, body: '<p>key {{credential}} rejected at {{url}}</p>' } });
+        const res = await stack.query(`{ organization(id: ${stack.sims.dataset.fixtures.bigOrganizationId}) { name } }`);
+        expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+        expect(res.body.errors![0]!.message).toBe('inspectorio answered GET /v1/organizations/{id} with 500 Internal Server Error.');
+        expect(written.join('\n')).not.toContain(SIM_INSPECTORIO_API_KEY);
+        expect(bodyLines()[0]!.bodyExcerpt).toMatch(/key \[redacted\] rejected/);
+      });
+
+      it('a JSON error body’s own message stays out too (a 404 says what is missing in our words)', async () => {
+        const res = await stack.query(`{ company(id: ${stack.sims.dataset.fixtures.unknownCompanyId}) { name } }`);
+        expect(codes(res)).toEqual(['NOT_FOUND']);
+        expect(res.body.errors![0]!.message).toBe('iqmetrix answered GET /Companies({id}) with 404 Not Found.');
+      });
+    });
+  }
+});
+
+describe('the token endpoint’s error bodies', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      gateway: { logger },
+      targets: (sims, d) => ({
+        ...d,
+        iqmetrix: { ...d.iqmetrix, token: undefined, oauth: { accountsUrl: sims.iqmetrix.accountsUrl, ...SIM_IQMETRIX_OAUTH } },
+      }),
+    });
+  });
+  afterAll(() => stack.close());
+
+  it('a refused login that echoes the client secret and password: neither reaches the message nor the log', async () => {
+    written.length = 0;
+    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.token, {
+      html: { status: 400, body: `{"error":"invalid_grant","error_description":"bad password ${SIM_IQMETRIX_OAUTH.password} for client_secret=${SIM_IQMETRIX_OAUTH.clientSecret}"}` },
+      headers: { 'Content-Type': 'application/json' },
+    });
+    const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
+    expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+    // OAuth's registered error code is a closed list, so it is named; its free-text description is not.
+    expect(res.body.errors![0]!.message).toBe('iqmetrix answered POST /oauth2/token with 400 Bad Request (invalid_grant).');
+    const everything = JSON.stringify(res.body) + written.join('\n');
+    expect(everything).not.toContain(SIM_IQMETRIX_OAUTH.password);
+    expect(everything).not.toContain(SIM_IQMETRIX_OAUTH.clientSecret);
+    expect(bodyLines()[0]!.bodyExcerpt).toContain('invalid_grant');
+  });
+});
