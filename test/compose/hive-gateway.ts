@@ -29,14 +29,29 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+export interface HiveGatewayOptions {
+  /**
+   * Written as the `gatewayConfig` export of a config file (`hive-gateway -c`), e.g.
+   * `{ demandControl: { maxCost: 1000 } }`. Plain data only.
+   */
+  config?: Record<string, unknown>;
+  startTimeoutMs?: number;
+}
+
 /** Starts `hive-gateway supergraph` over the given supergraph SDL; resolves once it answers GraphQL. */
-export async function startHiveGateway(supergraphSdl: string, startTimeoutMs = 30_000): Promise<HiveGateway> {
+export async function startHiveGateway(supergraphSdl: string, options: HiveGatewayOptions = {}): Promise<HiveGateway> {
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
   const directory = mkdtempSync(path.join(tmpdir(), 'hive-gateway-'));
   const file = path.join(directory, 'supergraph.graphql');
   writeFileSync(file, supergraphSdl);
-  const port = await freePort();
+  const args = [CLI, 'supergraph', file, '--host', '127.0.0.1', '--port', String(await freePort()), '--disable-websockets'];
+  if (options.config) {
+    const configFile = path.join(directory, 'gateway.config.mjs');
+    writeFileSync(configFile, `export const gatewayConfig = ${JSON.stringify(options.config)};\n`);
+    args.push('--config-path', configFile);
+  }
   const { JEST_WORKER_ID: _jest, NODE_OPTIONS: _options, ...inherited } = process.env;
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'supergraph', file, '--host', '127.0.0.1', '--port', String(port), '--disable-websockets'], {
+  const child: ChildProcess = spawn(process.execPath, args, {
     cwd: directory,
     env: { ...inherited, NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -49,7 +64,7 @@ export async function startHiveGateway(supergraphSdl: string, startTimeoutMs = 3
   let gone = false;
   void exited.then(() => (gone = true));
 
-  const url = `http://127.0.0.1:${port}/graphql`;
+  const url = `http://127.0.0.1:${args[args.indexOf('--port') + 1]}/graphql`;
   const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (gone) throw new Error(`hive-gateway exited before it was ready\nstdout:\n${out}\nstderr:\n${err}`);

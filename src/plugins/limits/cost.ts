@@ -12,6 +12,7 @@ import {
   isListType,
   Kind,
   typeFromAST,
+  type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -29,7 +30,7 @@ import {
 export { DEFAULT_PAGE_SIZE } from '../../graph/connection.js';
 
 export interface CostOptions {
-  /** Page size assumed for a connection with neither `first` nor `last`. */
+  /** Page size assumed for a sized field with no slicing argument given and no `assumedSize` in its `@listSize`. */
   defaultPageSize?: number;
   /**
    * Stop counting as soon as the cost passes this, and return what was counted so far (a
@@ -45,15 +46,27 @@ const MAX_NESTING = 256;
 
 /**
  * The cost of one operation: roughly the number of objects the gateway has to fetch or build
- * to answer it, the thing that turns into upstream calls.
+ * to answer it, the thing that turns into upstream calls. The model's parameters are read from
+ * the schema's `@cost` and `@listSize` directives (the IBM GraphQL cost directive spec, in the
+ * form Apollo Router's and Hive's demand control read them; see schema/*.graphql), so that a
+ * router in front of this subgraph and this limit price an operation on the same terms.
  *
- * - Every field that returns an object (or a list of objects) costs 1 each time it is
- *   resolved. Scalar and enum fields cost nothing: they are read off an object already paid for.
- * - A field is resolved once per item of the lists it sits in. The items of a connection's
- *   `edges`/`nodes` are its page size: `first`, else `last`, else 20. A list field with a list
- *   argument (`nodes(ids:)`, `_entities(representations:)`) has one item per element of it.
- *   Other lists (`contacts`, `types`) come inside their parent's upstream answer and count as 1.
- *   A page of 0 (or a negative one, which the resolvers reject) counts as 1.
+ * - A field costs its weight each time it is resolved: `@cost(weight:)` on the field, else on
+ *   its named type, else 1 for an object, interface or union and 0 for a scalar or enum (the
+ *   spec's defaults). A field of weight 0 is not walked into for its own sake, but its
+ *   selections still count.
+ * - A field is resolved once per item of the lists it sits in. `@listSize` says how many:
+ *   with `sizedFields`, the named child lists (a connection's `edges`/`nodes`) have as many
+ *   items as the first `slicingArguments` value given (`first`, else `last`), else
+ *   `assumedSize` (20), else `defaultPageSize`; such a page counts at least 1 and at most 100
+ *   (a larger one is refused by the connection itself, as BAD_USER_INPUT). On a list field
+ *   itself, the slicing value or `assumedSize` is its item count; there, and on any list field
+ *   without `@listSize`, a list argument given (`nodes(ids:)`, `_entities(representations:)`)
+ *   counts one item per element (this is where our count is finer than a router's static one).
+ *   Other lists (`contacts`, `types`) count as 1.
+ * - Unlike Apollo's demand control, a list's own items are not charged their type's weight: the
+ *   list field costs its weight once, and the fields inside each item are multiplied. So a
+ *   router's estimate of the same operation is somewhat higher (it also charges each edge).
  * - Fields are merged by response key as in execution, so a field selected twice (directly and
  *   through a fragment) costs once; `@skip`/`@include` and variables are applied. A field of
  *   an interface or union type costs what its most expensive possible object type would.
@@ -82,9 +95,9 @@ export function operationCost(
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const walk = new CostWalk(schema, fragments, coerced.coerced, options.defaultPageSize ?? DEFAULT_PAGE_SIZE, options.stopAbove ?? Infinity);
+  const walk = new CostWalk(schema, costModel(schema), fragments, coerced.coerced, options.defaultPageSize ?? DEFAULT_PAGE_SIZE, options.stopAbove ?? Infinity);
   try {
-    return walk.selectionCost(rootType, [operation.selectionSet], { multiplier: 1, pageSize: undefined, spent: 0, nesting: 0 });
+    return walk.selectionCost(rootType, [operation.selectionSet], { multiplier: 1, sized: undefined, spent: 0, nesting: 0 });
   } catch (error) {
     if (error instanceof BudgetPassed) return error.counted;
     throw error;
@@ -95,19 +108,84 @@ class BudgetPassed {
   constructor(readonly counted: number) {}
 }
 
+/** A connection's page: which of its child lists it sizes (`@listSize(sizedFields:)`), and to how many items. */
+interface SizedChildren {
+  fields: readonly string[];
+  size: number;
+}
+
 interface Position {
   /** How many times the selection is resolved: the product of the enclosing lists' item counts. */
   multiplier: number;
-  /** Set when the parent field is a connection: the item count of its `edges`/`nodes`. */
-  pageSize: number | undefined;
+  /** Set when the parent field is a connection: its sized child lists and their item count. */
+  sized: SizedChildren | undefined;
   /** Cost counted outside this selection so far (ancestors and earlier siblings), for `stopAbove`. */
   spent: number;
   nesting: number;
 }
 
+/** What `@listSize` says of one field (the spec's arguments; `requireOneSlicingArgument` is a router's concern). */
+interface ListSize {
+  assumedSize: number | undefined;
+  slicingArguments: readonly string[];
+  sizedFields: readonly string[];
+}
+
+/** The schema's `@cost`/`@listSize` applications, read once per schema. */
+interface CostModel {
+  weightOf(field: GraphQLField<unknown, unknown>): number;
+  listSizeOf(field: GraphQLField<unknown, unknown>): ListSize | undefined;
+}
+
+const models = new WeakMap<GraphQLSchema, CostModel>();
+
+function costModel(schema: GraphQLSchema): CostModel {
+  let model = models.get(schema);
+  if (model) return model;
+  // Imported by name through the federation `@link` (`import: ["@cost", "@listSize"]`); under
+  // the spec's namespace when they are not imported.
+  const costDirective = schema.getDirective('cost') ?? schema.getDirective('federation__cost');
+  const listSizeDirective = schema.getDirective('listSize') ?? schema.getDirective('federation__listSize');
+  const weights = new Map<GraphQLField<unknown, unknown>, number>();
+  const sizes = new Map<GraphQLField<unknown, unknown>, ListSize | undefined>();
+  const declaredWeight = (node: { directives?: readonly DirectiveNode[] } | null | undefined): number | undefined => {
+    if (!costDirective || !node) return undefined;
+    const weight = getDirectiveValues(costDirective, node)?.weight;
+    return typeof weight === 'number' ? weight : undefined;
+  };
+  model = {
+    weightOf(field) {
+      let weight = weights.get(field);
+      if (weight === undefined) {
+        const named = getNamedType(field.type);
+        weight = declaredWeight(field.astNode) ?? declaredWeight(named.astNode) ?? (isCompositeType(named) ? 1 : 0);
+        weights.set(field, weight);
+      }
+      return weight;
+    },
+    listSizeOf(field) {
+      if (sizes.has(field)) return sizes.get(field);
+      let size: ListSize | undefined;
+      const values = listSizeDirective && field.astNode ? getDirectiveValues(listSizeDirective, field.astNode) : undefined;
+      if (values) {
+        size = {
+          assumedSize: typeof values.assumedSize === 'number' ? values.assumedSize : undefined,
+          slicingArguments: Array.isArray(values.slicingArguments) ? (values.slicingArguments as string[]) : [],
+          sizedFields: Array.isArray(values.sizedFields) ? (values.sizedFields as string[]) : [],
+        };
+      }
+      sizes.set(field, size);
+      return size;
+    },
+  };
+  models.set(schema, model);
+  return model;
+}
+
 class CostWalk {
   constructor(
     private readonly schema: GraphQLSchema,
+    private readonly model: CostModel,
     private readonly fragments: ReadonlyMap<string, FragmentDefinitionNode>,
     private readonly variables: Record<string, unknown>,
     private readonly defaultPageSize: number,
@@ -135,14 +213,14 @@ class CostWalk {
       const field = type.getFields()[name];
       if (!field) continue; // Unknown fields do not pass validation.
       const returned = getNamedType(field.type);
-      if (!isCompositeType(returned)) continue;
 
-      cost += at.multiplier;
+      cost += at.multiplier * this.model.weightOf(field);
       if (at.spent + cost > this.stopAbove) throw new BudgetPassed(at.spent + cost);
+      if (!isCompositeType(returned)) continue;
       const subSelections = nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : []));
       cost += this.selectionCost(returned, subSelections, {
-        multiplier: at.multiplier * this.itemsOf(field, node, at.pageSize),
-        pageSize: this.pageSizeOf(field, node),
+        multiplier: at.multiplier * this.itemsOf(field, node, at.sized),
+        sized: this.sizedChildrenOf(field, node),
         spent: at.spent + cost,
         nesting: at.nesting + 1,
       });
@@ -151,26 +229,37 @@ class CostWalk {
   }
 
   /** How many objects one resolution of `field` yields. */
-  private itemsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, connectionPageSize: number | undefined): number {
+  private itemsOf(field: GraphQLField<unknown, unknown>, node: FieldNode, sized: SizedChildren | undefined): number {
     if (!isListType(getNullableType(field.type))) return 1;
-    if (connectionPageSize !== undefined) return connectionPageSize;
-    let items = 1;
-    if (field.args.some((arg) => isListType(getNullableType(arg.type)))) {
-      for (const value of Object.values(getArgumentValues(field, node, this.variables))) {
-        if (Array.isArray(value)) items = Math.max(items, value.length);
-      }
+    if (sized?.fields.includes(field.name)) return sized.size;
+    const listSize = this.model.listSizeOf(field);
+    const args = field.args.length > 0 ? getArgumentValues(field, node, this.variables) : {};
+    // A list argument's length is the exact count (`nodes(ids:)`, `_entities(representations:)`).
+    let fromList: number | undefined;
+    for (const value of Object.values(args)) {
+      if (Array.isArray(value)) fromList = Math.max(fromList ?? 1, value.length);
     }
-    return items;
+    if (fromList !== undefined) return fromList;
+    if (listSize && listSize.sizedFields.length === 0) return this.slicedSize(listSize, args) ?? 1;
+    return 1;
   }
 
-  /** For a connection field (one with `first`/`last`), the page it asks for; else undefined. */
-  private pageSizeOf(field: GraphQLField<unknown, unknown>, node: FieldNode): number | undefined {
-    if (!field.args.some((arg) => arg.name === 'first' || arg.name === 'last')) return undefined;
-    const args = getArgumentValues(field, node, this.variables);
-    const size = typeof args.first === 'number' ? args.first : typeof args.last === 'number' ? args.last : this.defaultPageSize;
+  /** For a field whose `@listSize` names `sizedFields` (a connection), the item count of those children. */
+  private sizedChildrenOf(field: GraphQLField<unknown, unknown>, node: FieldNode): SizedChildren | undefined {
+    const listSize = this.model.listSizeOf(field);
+    if (!listSize || listSize.sizedFields.length === 0) return undefined;
+    const size = this.slicedSize(listSize, getArgumentValues(field, node, this.variables)) ?? this.defaultPageSize;
     // A page over the maximum is refused by the connection itself, as BAD_USER_INPUT: counted
     // here at the maximum, so that it is refused for what it is rather than for its cost.
-    return Math.min(MAX_PAGE_SIZE, Math.max(1, size));
+    return { fields: listSize.sizedFields, size: Math.min(MAX_PAGE_SIZE, Math.max(1, size)) };
+  }
+
+  /** The first slicing argument given, else `assumedSize`. */
+  private slicedSize(listSize: ListSize, args: Record<string, unknown>): number | undefined {
+    for (const name of listSize.slicingArguments) {
+      if (typeof args[name] === 'number') return args[name];
+    }
+    return listSize.assumedSize;
   }
 
   /** The fields executed on an object of `type`, by response key: graphql-js's `collectFields`. */
