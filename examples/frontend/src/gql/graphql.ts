@@ -4,7 +4,10 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** The kind of an Inspectorio organization. */
+/**
+ * The kind of an Inspectorio organization. Inspectorio may add kinds: a client should treat a
+ * value it does not know, and `UNKNOWN`, as "some other kind" rather than fail.
+ */
 export type OrganizationType =
   /** A brand (`B`). */
   | 'BRAND'
@@ -15,7 +18,13 @@ export type OrganizationType =
   /** A retailer (`R`). */
   | 'RETAILER'
   /** A supplier (`S`). */
-  | 'SUPPLIER';
+  | 'SUPPLIER'
+  /**
+   * A type letter Inspectorio sent that this gateway does not know yet (the contract lists F, S,
+   * R, B and I). Answered instead of an error so that the organization, and every list or batch
+   * it is in, stays readable; `targetTypes: [UNKNOWN]` selects such organizations.
+   */
+  | 'UNKNOWN';
 
 export type CompanyCardFragment = { id: string, companyId: number, name: string, displayName: string | null, organization: { id: string, name: string, type: OrganizationType } | null };
 
