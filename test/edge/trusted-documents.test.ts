@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,6 +209,10 @@ describe('the example frontend\'s manifest', () => {
     const output = path.join(dir, 'generated-manifest.json');
     await writeFile(config, JSON.stringify({ documents: ['src/**/*.ts', '!src/gql/**'], output }));
     await promisify(execFile)(path.join(ROOT, 'node_modules/.bin/generate-persisted-query-manifest'), ['--config', config], { cwd: path.join(ROOT, 'examples/frontend') });
+
+    // The copy in the repository is current (rerun `npm run persisted-queries:frontend` after changing an operation).
+    const committed = JSON.parse(await readFile(path.join(ROOT, 'examples/frontend/persisted-query-manifest.json'), 'utf8'));
+    expect(JSON.parse(await readFile(output, 'utf8'))).toEqual(committed);
 
     const stack = await startStack({ env: { TRUSTED_DOCUMENTS_FILE: output, TRUSTED_DOCUMENTS_ONLY: 'true' } });
     const sent: unknown[] = [];
