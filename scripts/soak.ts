@@ -2,7 +2,8 @@
 //
 // Drives the gateway for a while with a mix of queries while both simulators inject a rotating
 // mix of faults into a share of their answers (5xx, 429, hangs that never end, 30 s hangs that do,
-// resets, a proxy's HTML page, malformed and wrongly shaped bodies), and checks that every response
+// resets, a proxy's HTML page, malformed and wrongly shaped bodies, a byte-order mark, values outside
+// the contract), and checks that every response
 // is a valid GraphQL response whose errors carry the codes of the contract, and that none comes
 // later than the operation deadline plus 1 s. Reports the slowest response next to p99.
 // Exits 0 when all holds, 1 when a check failed, 2 on a usage error.
@@ -126,6 +127,18 @@ const FAULTS: Array<[string, FaultSpec]> = [
   ['html 502', { html: true }],
   ['wrongShape', { wrongShape: true }],
   ['reset', { reset: true }],
+  ['bom', { bom: true }],
+  // One value outside the contract in each list or batch: an id beyond GraphQL Int, an unknown type letter.
+  [
+    'odd values',
+    {
+      rewrite: [
+        { path: 'items.0.CompanyId', value: 3_000_000_000 },
+        { path: 'data.0.target.type', value: 'T' },
+        { path: 'data.0.type', value: 'T' },
+      ],
+    },
+  ],
 ];
 // Every 2 s each simulator draws another fault kind for `faultRate` of its answers,
 // plus jittered latency on everything.
