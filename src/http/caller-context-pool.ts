@@ -10,17 +10,21 @@ import { Client, Pool, type Dispatcher } from 'undici';
 // operation's trace id to the upstream. Measured with 3 concurrent requests on a 1-connection
 // pool: all three spans landed in the first caller's trace.
 //
-// This pool captures the caller's async context when the request is handed to it and
-// creates the request inside it, queued or not. Nothing else changes: the queue, the
-// connection limit and the timeouts are undici's.
+// This pool captures the caller's async context when it has to queue a request, and starts
+// the request inside it later. A request that finds a free connection starts at once, in the
+// caller's context already, and costs nothing more than a copy of its options (capturing
+// creates an AsyncResource). Nothing else changes: the queue, the connection limit and the
+// timeouts are undici's.
 
 const CALLER = Symbol('caller async context');
+const STARTED = Symbol('started on dispatch');
 
-type StampedOptions = Dispatcher.DispatchOptions & { [CALLER]?: AsyncResource };
+type StampedOptions = Dispatcher.DispatchOptions & { [CALLER]?: AsyncResource; [STARTED]?: boolean };
 
-/** A connection that starts each request in the async context it was captured in. */
+/** A connection that starts a queued request in the async context captured when it was queued. */
 class CallerContextClient extends Client {
   override dispatch(options: StampedOptions, handler: Dispatcher.DispatchHandler): boolean {
+    options[STARTED] = true;
     const caller = options[CALLER];
     return caller ? caller.runInAsyncScope(() => super.dispatch(options, handler)) : super.dispatch(options, handler);
   }
@@ -33,7 +37,11 @@ export class CallerContextPool extends Pool {
   }
 
   override dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    const stamped: StampedOptions = { ...options, [CALLER]: new AsyncResource('UpstreamRequest') };
-    return super.dispatch(stamped, handler);
+    // A copy, marked by the connection if it takes the request now; the pool's queue holds
+    // this same object otherwise, so the context captured below reaches the connection later.
+    const stamped: StampedOptions = { ...options };
+    const free = super.dispatch(stamped, handler);
+    if (!stamped[STARTED]) stamped[CALLER] = new AsyncResource('UpstreamRequest');
+    return free;
   }
 }
