@@ -90,6 +90,18 @@ const MISTAKES: Mistake[] = [
     status: 400,
     code: 'BAD_REQUEST|PERSISTED_QUERY_HASH_MISMATCH',
   },
+  // Persisted-query and trusted-document fields of the wrong shape (src/edge owns their messages).
+  ...(
+    [
+      ['a documentId that is a number', { documentId: 5 }],
+      ['a documentId that is no hash', { documentId: 'sha256:abc', query: '{ __typename }' }],
+      ['a persisted query hash that is a number', { extensions: { persistedQuery: { version: 1, sha256Hash: 5 } } }],
+      ['a persisted query version that is a string', { query: '{ __typename }', extensions: { persistedQuery: { version: '1', sha256Hash: 'x' } } }],
+      ['a persisted query without a hash', { query: '{ __typename }', extensions: { persistedQuery: { version: 1 } } }],
+      ['a persisted query that is an array', { query: '{ __typename }', extensions: { persistedQuery: [1] } }],
+      ['a persisted query that is true', { query: '{ __typename }', extensions: { persistedQuery: true } }],
+    ] as const
+  ).map(([name, body]): Mistake => ({ name, body, status: 400, code: 'BAD_REQUEST|PERSISTED_QUERY_HASH_MISMATCH|PERSISTED_QUERY_NOT_IN_LIST' })),
   { name: 'a body over the size limit', body: { query: '{ __typename }', pad: 'x'.repeat(2_000_000) }, status: 413, code: 'BAD_REQUEST', message: /larger than/ },
   // Transport mistakes: content type, charset, encoding, method, accept.
   { name: 'text/plain (CSRF-prone)', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ __typename }' }), status: 400, code: 'BAD_REQUEST' },
