@@ -99,6 +99,15 @@ export async function startGateway({
   const manifest = config.edge.trustedDocuments.file ? await loadManifest(config.edge.trustedDocuments.file) : undefined;
   const app = express();
   app.disable('x-powered-by');
+  // Once shutdown begins, every answer closes its connection. A load balancer keeps idle
+  // keep-alive connections and may send on one just as the drain closes it (HAProxy then
+  // answers 502, or drops its client's connection); a connection closed with the answer is
+  // never reused.
+  let stopping = false;
+  app.use((_req, res, next) => {
+    if (stopping) res.setHeader('connection', 'close');
+    next();
+  });
   // The client's address (the rate limit's key without a JWT) from X-Forwarded-For, as far as TRUST_PROXY says.
   if (config.edge.trustProxy !== undefined) app.set('trust proxy', config.edge.trustProxy);
   // gzip or br when the client accepts it: a partner's supply network is tens of kB of JSON
@@ -219,6 +228,7 @@ export async function startGateway({
       // Not ready first, so a load balancer stops sending work; SHUTDOWN_DELAY_MS gives it
       // time to notice before the listener closes and new connections are refused.
       observability.readiness.markStopping();
+      stopping = true;
       if (config.shutdownDelayMs > 0) await sleep(config.shutdownDelayMs);
       // The drain plugin closes the listener and idle connections, and waits for the
       // requests in flight (cutting them after SHUTDOWN_GRACE_MS).

@@ -17,6 +17,7 @@ export interface Balancer {
   states(): Promise<Record<string, string>>;
   /** Resolves once `server` is `UP` (fully: every rise check passed). */
   waitUntilUp(server: string, timeoutMs?: number): Promise<void>;
+  /** HAProxy's own output: one log line per request, then its warnings. */
   stderr(): string;
   close(): Promise<void>;
 }
@@ -39,11 +40,18 @@ export async function startHaproxy(executable: string, backendPorts: number[]): 
     [
       'global',
       '  maxconn 2000',
+      // One line per request on stderr (`option httplog`): status and termination state.
+      '  log stderr format raw local0 info',
       'defaults',
       '  mode http',
+      '  log global',
+      '  option httplog',
       '  timeout connect 2s',
       '  timeout client 30s',
       '  timeout server 30s',
+      // A health check's answer may take this long (default: the 500 ms interval, which a
+      // busy test machine can miss and so take every replica out at once).
+      '  timeout check 1s',
       'frontend graphql',
       `  bind 127.0.0.1:${frontPort}`,
       '  default_backend gateways',

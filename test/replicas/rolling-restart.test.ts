@@ -18,8 +18,11 @@ const REPLICAS = 3;
 const CLIENTS = 40;
 const INSPECTORIO_LATENCY_MS = 40;
 const INSPECTORIO_CAP = 20;
-/** HAProxy checks every 500 ms and takes a replica out after 2 failures: 1 s, and a margin. */
-const SHUTDOWN_DELAY_MS = 1_500;
+/**
+ * HAProxy checks every 500 ms and takes a replica out after 2 failures: 1 s, and a margin for
+ * a busy machine, where a check can take up to its 1 s timeout.
+ */
+const SHUTDOWN_DELAY_MS = 2_500;
 
 // Skipped when either is missing locally (test/services/setup.js prints how to get it); required under CI=true.
 const describeReplicas = hasService('redis') && hasService('haproxy') ? describe : (describe.skip as typeof describe);
@@ -88,10 +91,12 @@ describeReplicas('3 replicas behind HAProxy, sharing Redis', () => {
             body: JSON.stringify({ query: query(ids[i % ids.length]!) }),
           });
           const text = await response.body.text();
-          const body = JSON.parse(text) as { errors?: Array<{ message: string }>; data?: { company?: { organization?: unknown } } };
-          if (response.statusCode !== 200 || body.errors || !body.data?.company?.organization) {
+          if (response.statusCode !== 200) {
             failures.push(`${response.statusCode}: ${text.slice(0, 300)}`);
+            continue;
           }
+          const body = JSON.parse(text) as { errors?: Array<{ message: string }>; data?: { company?: { organization?: unknown } } };
+          if (body.errors || !body.data?.company?.organization) failures.push(`200: ${text.slice(0, 300)}`);
         } catch (error) {
           failures.push(`no response: ${(error as Error).message}`);
         }
@@ -130,6 +135,10 @@ describeReplicas('3 replicas behind HAProxy, sharing Redis', () => {
     };
     // The figures the issue asks for, in the test output.
     console.log(`rolling restart of ${REPLICAS} replicas behind HAProxy: ${JSON.stringify(figures)}`);
+    if (failures.length > 0) {
+      const unusual = balancer.stderr().split('\n').filter((line) => line.includes('gateways/') && !/ 200 \d+ - - ---- /.test(line));
+      console.log(`failures, by kind:\n${[...new Set(failures.map((f) => f.slice(0, 120)))].slice(0, 10).join('\n')}\nHAProxy's lines for them:\n${unusual.slice(0, 20).join('\n')}`);
+    }
 
     expect(failures.slice(0, 5)).toEqual([]);
     expect(restarts.map((r) => r.exit)).toEqual([0, 0, 0]);

@@ -64,6 +64,8 @@ export class SharedCaps {
   private replicasSeen = 0;
   private closed = false;
   private lostLeases = 0;
+  /** A slot try failed but Redis then answered a heartbeat: the next failure falls back at once. */
+  private suspect = false;
 
   constructor(
     readonly settings: SharedCapSettings,
@@ -119,9 +121,16 @@ export class SharedCaps {
   /**
    * One try for a slot in Redis. Resolves with its release; with `full` when every slot is
    * taken; with `unavailable` when Redis failed or did not answer in time (the caps are then
-   * local). Rejects with NoSlotError when the deadline passes or the signal aborts first.
+   * local); with `retry` when it failed once but answers a heartbeat. Rejects with NoSlotError
+   * when the deadline passes or the signal aborts first.
    */
-  async acquireSlot(upstream: string, key: string, limit: number, signal: AbortSignal | undefined, deadline: number | undefined): Promise<Release | 'full' | 'unavailable'> {
+  async acquireSlot(
+    upstream: string,
+    key: string,
+    limit: number,
+    signal: AbortSignal | undefined,
+    deadline: number | undefined,
+  ): Promise<Release | 'full' | 'unavailable' | 'retry'> {
     const timeLeft = deadline === undefined ? Infinity : deadline - Date.now();
     if (signal?.aborted) throw new NoSlotError(upstream, abortCause(signal, deadline), limit);
     if (timeLeft <= 0) throw new NoSlotError(upstream, 'deadline', limit);
@@ -150,6 +159,7 @@ export class SharedCaps {
         attempt,
         new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true })),
       ]);
+      this.suspect = false;
       if (!acquired) return 'full';
       const lease: Lease = { key, limit, identifier: semaphore.identifier };
       this.leases.add(lease);
@@ -164,8 +174,15 @@ export class SharedCaps {
     } catch (error) {
       gaveUp = true;
       if (error instanceof NoSlotError) throw error;
-      this.markDown(error);
-      return 'unavailable';
+      // One late answer is not an outage: an event loop that stalled past the timeout on a
+      // busy machine looks just the same. A heartbeat decides, once per run of failures;
+      // falling back for nothing would let this replica's share run on top of the shared cap.
+      if (this.suspect || !(await this.answersHeartbeat())) {
+        this.markDown(error);
+        return 'unavailable';
+      }
+      this.suspect = true;
+      return 'retry';
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
@@ -206,7 +223,14 @@ export class SharedCaps {
     return this.beating;
   }
 
-  private async beat(): Promise<void> {
+  /** Whether Redis answers a heartbeat now. */
+  private async answersHeartbeat(): Promise<boolean> {
+    if (this.client.status !== 'ready' || this.closed) return false;
+    await this.heartbeat();
+    return this.healthy;
+  }
+
+  private async beat(retried = false): Promise<void> {
     if (this.client.status !== 'ready') return;
     try {
       const now = Date.now();
@@ -231,6 +255,8 @@ export class SharedCaps {
       }
       this.markUp();
     } catch (error) {
+      // As for a slot (acquireSlot): one late answer may be this process's stall, not Redis's.
+      if (!retried && this.client.status === 'ready') return this.beat(true);
       this.markDown(error);
     }
   }
@@ -356,7 +382,7 @@ export class SharedInFlightLimiter implements InFlightLimiter {
     // go out side by side instead of one round trip after the other.
     if (this.head.inUse === 0 && this.head.waiting === 0) {
       const first = await this.caps.acquireSlot(this.upstream, this.key, this.cap, signal, deadline);
-      if (first !== 'full') return this.wrap(first);
+      if (first !== 'full' && first !== 'retry') return this.wrap(first);
     }
     const releaseHead = await this.head.acquire(signal, deadline);
     try {
@@ -364,6 +390,7 @@ export class SharedInFlightLimiter implements InFlightLimiter {
         // Redis may have failed while this call queued for the head.
         if (!this.caps.isShared) return 'unavailable';
         const outcome = await this.caps.acquireSlot(this.upstream, this.key, this.cap, signal, deadline);
+        if (outcome === 'retry') continue;
         if (outcome !== 'full') return this.wrap(outcome);
         await this.pause(signal, deadline);
       }
