@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ExponentialBackoff, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
-import { interceptors, type Dispatcher, type Pool } from 'undici';
+import { pipeline, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { Dispatcher, Pool } from 'undici';
 import type { UpstreamName } from '../errors.js';
 import type { InFlightLimiter, Release } from './concurrency/types.js';
 import { LocalSemaphore } from './concurrency/local.js';
@@ -151,8 +153,6 @@ function poolLimiter(limit: number): InFlightLimiter {
 
 export class UpstreamTransport {
   private readonly pool: Pool;
-  /** The pool, decoding what a standard HTTP client decodes (see the constructor). */
-  private readonly dispatcher: Dispatcher;
   /** Configured credentials (every upstream's): never in a logged excerpt, even when an upstream echoes one. */
   private readonly secrets: readonly string[];
   private readonly origin: string;
@@ -184,11 +184,6 @@ export class UpstreamTransport {
       bodyTimeout: settings.bodyTimeoutMs,
       keepAliveTimeout: 30_000,
     });
-    // A proxy in front of an upstream may compress its answers whatever the request asked for;
-    // fetch() and undici's `fetch` would decode them, so this decodes them too, with undici's own
-    // interceptor (gzip, x-gzip, br, deflate, and zstd where Node has it). Error answers too:
-    // their excerpt goes to the log. The body size limit applies to the decoded body (readBody).
-    this.dispatcher = this.pool.compose(interceptors.decompress({ skipErrorResponses: false }));
     this.secrets = hooks.secrets ?? [];
     this.breaker = this.createBreaker(settings);
     this.breaker.onStateChange((state) => this.observer.onBreakerStateChange?.({ upstream, state: breakerStateName(state) }));
@@ -339,7 +334,7 @@ export class UpstreamTransport {
       if (share) releases.push(await share.acquire(request.signal, request.deadline));
       releases.push(await this.limiter.acquire(request.signal, request.deadline));
       const response = await untilAborted(
-        this.dispatcher.request({
+        this.pool.request({
           method: request.method ?? 'GET',
           path: this.basePath + request.path,
           headers: request.headers,
@@ -350,7 +345,7 @@ export class UpstreamTransport {
         }),
         request.signal,
       );
-      const body = await readBody(response.body, this.settings.maxBodyBytes);
+      const body = await readBody(response.body, response.headers['content-encoding'], this.settings.maxBodyBytes);
       return { status: response.statusCode, headers: response.headers, body };
     } finally {
       for (const release of releases.reverse()) release();
@@ -370,18 +365,20 @@ export class UpstreamTransport {
   /**
    * Logs (through the observer) a bounded excerpt of a failed call's body, with the request's
    * own credentials, the configured secrets and anything shaped like a credential redacted.
-   * Call it once per failed call, when its non-2xx answer is final.
+   * Call it once per failed call, when its non-2xx answer is final (or its 2xx body unreadable).
    */
-  reportErrorBody(request: Pick<UpstreamRequest, 'route' | 'headers' | 'body'>, response: Pick<UpstreamResponse, 'status' | 'body'>): void {
+  reportErrorBody(request: Pick<UpstreamRequest, 'route'> & Partial<Pick<UpstreamRequest, 'headers' | 'body'>>, response: Pick<UpstreamResponse, 'status' | 'body'>): void {
     if (!this.observer.onErrorBody || response.body.length === 0) return;
     const excerpt = bodyExcerpt(response.body, [...this.secrets, ...requestSecrets(request.headers, request.body)]);
     this.observer.onErrorBody({ upstream: this.upstream, route: request.route, status: response.status, bodyExcerpt: excerpt });
   }
 
-  parseJson(request: Pick<UpstreamRequest, 'route'>, response: UpstreamResponse): unknown {
+  /** The body as JSON; a body that is not (a proxy's login page, a cut answer) is UPSTREAM_UNAVAILABLE, its excerpt logged. */
+  parseJson(request: Pick<UpstreamRequest, 'route'> & Partial<Pick<UpstreamRequest, 'headers' | 'body'>>, response: UpstreamResponse): unknown {
     try {
       return JSON.parse(response.body);
     } catch {
+      this.reportErrorBody(request, response);
       throw notJsonFailure(this.upstream, request.route, response.status);
     }
   }
@@ -469,16 +466,22 @@ function untilAborted(request: Promise<Dispatcher.ResponseData>, signal: AbortSi
 }
 
 /**
- * The body as text, read the way standard clients read JSON (fetch's `json()`, undici's
- * `body.json()`): UTF-8 whatever the charset parameter says, a leading byte-order mark dropped
- * (TextDecoder does both), invalid sequences replaced rather than refused.
+ * The body as text, read the way standard clients read it (fetch's `json()`, undici's
+ * `body.json()`): decoded from its Content-Encoding, which a proxy in front of an upstream may
+ * apply whatever the request asked for (gzip, br, deflate, with Node's own zlib streams, as
+ * fetch does); then UTF-8 whatever the charset parameter says, a leading byte-order mark
+ * dropped (TextDecoder does both), invalid sequences replaced rather than refused. Error
+ * answers are read the same way: their excerpt goes to the log. `maxBytes` bounds the decoded
+ * body, so a small compressed body cannot inflate past it.
  */
-async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<string> {
+async function readBody(body: Dispatcher.ResponseData['body'], contentEncoding: string | string[] | undefined, maxBytes: number): Promise<string> {
+  const decoded = decode(body, contentEncoding);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
+  for await (const chunk of decoded) {
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
+      decoded.destroy();
       body.destroy();
       throw new Error(`response body larger than ${maxBytes} bytes`);
     }
@@ -488,3 +491,34 @@ async function readBody(body: Dispatcher.ResponseData['body'], maxBytes: number)
 }
 
 const UTF8 = new TextDecoder('utf-8');
+
+const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  br: createBrotliDecompress,
+  deflate: createInflate,
+};
+
+/**
+ * The body with its content codings undone, last applied first (RFC 9110 §8.4). A coding no
+ * standard client decodes is an error: the bytes are not the representation.
+ */
+function decode(body: Readable, contentEncoding: string | string[] | undefined): Readable {
+  const codings = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : (contentEncoding ?? ''))
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return body;
+  const decoders = codings.reverse().map((coding) => {
+    const decoder = DECODERS[coding];
+    if (!decoder) {
+      body.destroy();
+      throw new Error(`unsupported Content-Encoding ${JSON.stringify(coding)}`);
+    }
+    return decoder();
+  });
+  // pipeline destroys every stage when one fails (a corrupt stream, the caller's abort), and
+  // the last stage then errors, which ends the read above.
+  return pipeline([body, ...decoders], () => {}) as unknown as Readable;
+}
+

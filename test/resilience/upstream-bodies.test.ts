@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { createLogger } from '../../src/logger.js';
 import { inspectorioRoutes, iqmetrixRoutes, SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_OAUTH, SIM_IQMETRIX_TOKEN, SIM_PROXY_INTERNAL_ADDRESS } from '../../src/sim/index.js';
 import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
@@ -44,6 +45,10 @@ describe('bodies a standard HTTP client reads', () => {
   });
 
   it('keeps the body size limit on the decoded body: a small compressed body that inflates past it is refused', async () => {
+    const items = stack.sims.dataset.partners.get(PARTNER)!.slice(0, 100);
+    // What the simulator sends, roughly: well over the limit as text, well under it compressed.
+    expect(Buffer.byteLength(JSON.stringify(items))).toBeGreaterThan(8000);
+    expect(gzipSync(JSON.stringify({ items })).length).toBeLessThan(4000);
     stack.sims.iqmetrix.faults.set(iqmetrixRoutes.partnerCompanyRelationships, { encoding: 'gzip' });
     const res = await stack.query(PAGE_QUERY, { id: PARTNER });
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
@@ -105,6 +110,16 @@ describe('upstream error bodies stay out of client messages', () => {
         expect(res.body.errors![0]!.message).toBe('inspectorio answered GET /v1/organizations/{id} with 500 Internal Server Error.');
         expect(written.join('\n')).not.toContain(SIM_INSPECTORIO_API_KEY);
         expect(bodyLines()[0]!.bodyExcerpt).toMatch(/key \[redacted\] rejected/);
+      });
+
+      it('a 200 whose body is a proxy’s HTML page: "not JSON" to the client, the page’s excerpt to the log', async () => {
+        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { html: { status: 200 } });
+        const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
+        expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+        expect(res.body.errors![0]!.message).toBe('iqmetrix answered GET /Companies({id}) with a body that is not JSON.');
+        expect(JSON.stringify(res.body)).not.toContain(SIM_PROXY_INTERNAL_ADDRESS);
+        expect(bodyLines()[0]).toMatchObject({ upstream: 'iqmetrix', route: 'GET /Companies({id})', status: 200 });
+        expect(bodyLines()[0]!.bodyExcerpt).toContain(SIM_PROXY_INTERNAL_ADDRESS);
       });
 
       it('a JSON error body’s own message stays out too (a 404 says what is missing in our words)', async () => {

@@ -3,6 +3,12 @@ import type { UpstreamCaller } from '../call.js';
 import { INSPECTORIO_MAX_LIMIT, type InspectorioDefinition } from './definition.js';
 import { chunkExternalIds } from './external-ids.js';
 
+/**
+ * Pages read for one call's externalIds at most: 100 ids match 100 organizations unless the
+ * upstream holds duplicates, so 10 pages (1,000 organizations) leave room for many of those.
+ */
+const MAX_PAGES_PER_CHUNK = 10;
+
 /** The ids one externalId call carried, and the organizations it found or the error that failed it (and only these ids). */
 export type ExternalIdPiece = { externalIds: readonly string[] } & ({ organizations: Organization[]; error?: undefined } | { error: Error; organizations?: undefined });
 
@@ -40,10 +46,13 @@ export class InspectorioClient {
 
   private async findChunk(externalIds: readonly string[]): Promise<Organization[]> {
     const found: Organization[] = [];
-    for (let offset = 0; ; offset += INSPECTORIO_MAX_LIMIT) {
+    // Bounded: an upstream whose `total` is wrong, or that ignores `offset`, would otherwise be
+    // paged until the operation's deadline.
+    for (let offset = 0; offset < MAX_PAGES_PER_CHUNK * INSPECTORIO_MAX_LIMIT; offset += INSPECTORIO_MAX_LIMIT) {
       const page = await this.caller.call('organizations', externalIds, offset, INSPECTORIO_MAX_LIMIT);
       found.push(...page.organizations);
       if (page.organizations.length === 0 || offset + INSPECTORIO_MAX_LIMIT >= page.total) return found;
     }
+    return found;
   }
 }
