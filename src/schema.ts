@@ -19,6 +19,7 @@ import {
 import { badUserInput } from './errors.js';
 import type { GatewayContext } from './graph/context.js';
 import { resolvers } from './resolvers/index.js';
+import { referenceResolvers } from './resolvers/reference.js';
 
 // schema/ sits at the project root, both beside src/ (tsx, jest) and two levels above dist/src/.
 function schemaDirectory(): string {
@@ -80,7 +81,8 @@ function withoutPublicOnlyFields<T extends ObjectTypeDefinitionNode | ObjectType
  */
 export function buildGatewaySchema(extension: SchemaExtension = {}): GraphQLSchema {
   const typeDefs = parse([...loadTypeDefs(), ...(extension.typeDefs ? [extension.typeDefs] : [])].join('\n'));
-  const schema = buildSubgraphSchema([{ typeDefs, resolvers: mergeResolvers(resolvers as GraphQLResolverMap<GatewayContext>, extension.resolvers ?? {}) }]);
+  const base = mergeResolvers(resolvers as GraphQLResolverMap<GatewayContext>, referenceResolvers as unknown as GraphQLResolverMap<GatewayContext>);
+  const schema = buildSubgraphSchema([{ typeDefs, resolvers: mergeResolvers(base, extension.resolvers ?? {}) }]);
   // The subgraph SDL as @apollo/subgraph prints it (federation directives kept, federation
   // types left out), from a schema built without the public-only fields: no resolvers needed.
   const sdl = subgraphSdlOf(subgraphTypeDefs(typeDefs));

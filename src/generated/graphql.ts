@@ -479,7 +479,9 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = {
   Company: Company;
   Organization: Organization;
+  OrganizationRelationship: OrganizationRelationship;
   Partner: Partner;
+  PartnerRelationship: PartnerRelationship;
 };
 
 /** Mapping of federation reference types */
@@ -490,9 +492,15 @@ export type FederationReferenceTypes = {
   Organization:
     ( { __typename: 'Organization' }
     & GraphQLRecursivePick<FederationTypes['Organization'], {"organizationId":true}> );
+  OrganizationRelationship:
+    ( { __typename: 'OrganizationRelationship' }
+    & GraphQLRecursivePick<FederationTypes['OrganizationRelationship'], {"id":true}> );
   Partner:
     ( { __typename: 'Partner' }
     & GraphQLRecursivePick<FederationTypes['Partner'], {"partnerId":true}> );
+  PartnerRelationship:
+    ( { __typename: 'PartnerRelationship' }
+    & GraphQLRecursivePick<FederationTypes['PartnerRelationship'], {"id":true}> );
 };
 
 
@@ -632,7 +640,8 @@ export type OrganizationResolvers<ContextType = GatewayContext, ParentType exten
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type OrganizationRelationshipResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['OrganizationRelationship'] = ResolversParentTypes['OrganizationRelationship']> = {
+export type OrganizationRelationshipResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['OrganizationRelationship'] = ResolversParentTypes['OrganizationRelationship'], FederationReferenceType extends FederationReferenceTypes['OrganizationRelationship'] = FederationReferenceTypes['OrganizationRelationship']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['OrganizationRelationship']> | FederationReferenceType, FederationReferenceType, ContextType>;
   contacts?: Resolver<Array<ResolversTypes['Contact']>, ParentType, ContextType>;
   customFields?: Resolver<ResolversTypes['JSONObject'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -671,7 +680,8 @@ export type PartnerResolvers<ContextType = GatewayContext, ParentType extends Re
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
-export type PartnerRelationshipResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PartnerRelationship'] = ResolversParentTypes['PartnerRelationship']> = {
+export type PartnerRelationshipResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PartnerRelationship'] = ResolversParentTypes['PartnerRelationship'], FederationReferenceType extends FederationReferenceTypes['PartnerRelationship'] = FederationReferenceTypes['PartnerRelationship']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['PartnerRelationship']> | FederationReferenceType, FederationReferenceType, ContextType>;
   company?: Resolver<ResolversTypes['Company'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;

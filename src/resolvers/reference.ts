@@ -1,4 +1,8 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from '../errors.js';
+import type { GatewayContext } from '../graph/context.js';
+import { decodeId } from '../graph/ids.js';
+import { resolveNode, type NodeModel } from './node.js';
 
 /**
  * The upstream id in an entity representation, as `_entities` receives it. Representations
@@ -18,3 +22,26 @@ export function referenceId<K extends string>(representation: { [key in K]: unkn
   }
   return value;
 }
+
+/**
+ * `__resolveReference` of an entity keyed by its global `id` (the relationship types: neither
+ * upstream gives them an id of their own). The id must be one this server issued for that very
+ * type; anything else is BAD_USER_INPUT for this representation only.
+ */
+export function resolveByGlobalId<N extends 'PartnerRelationship' | 'OrganizationRelationship'>(typename: N) {
+  return async (representation: { id?: unknown }, context: GatewayContext, info: GraphQLResolveInfo): Promise<NodeModel> => {
+    const { id } = representation;
+    if (typeof id !== 'string') {
+      throw badUserInput(`A ${typename} representation's \`id\` must be a global id string (got ${JSON.stringify(id) ?? 'nothing'}).`, { argumentName: 'representations' });
+    }
+    const { type } = decodeId(id);
+    if (type !== typename) throw badUserInput(`"${id}" is the id of a ${type}, not of a ${typename}.`, { argumentName: 'representations' });
+    return resolveNode(id, context, info);
+  };
+}
+
+/** The reference resolvers that src/schema.ts adds beside the field resolvers. */
+export const referenceResolvers = {
+  PartnerRelationship: { __resolveReference: resolveByGlobalId('PartnerRelationship') },
+  OrganizationRelationship: { __resolveReference: resolveByGlobalId('OrganizationRelationship') },
+};

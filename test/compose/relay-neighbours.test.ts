@@ -219,6 +219,32 @@ describe('beside a neighbour that is the supergraph’s node directory', () => {
     ]);
   });
 
+  it('answers node(id) for our relationship ids too, entities keyed by that id', async () => {
+    const { dataset } = stack.sims;
+    const partnerId = dataset.fixtures.bigPartnerId;
+    const organizationId = [...dataset.organizations.values()].find((o) => o.externalId === String(companyIds[0]))!.id;
+    const ours = await stack.query(
+      `query($p: Int!, $o: Int!) {
+        partner(id: $p) { companyRelationships(first: 1) { nodes { id relationshipId company { name } } } }
+        organization(id: $o) { relationships(first: 1) { nodes { id target { organizationId name } } } }
+      }`,
+      { p: partnerId, o: organizationId },
+    );
+    expect(ours.body.errors).toBeUndefined();
+    const partnerRelationship = ours.body.data.partner.companyRelationships.nodes[0];
+    const organizationRelationship = ours.body.data.organization.relationships.nodes[0];
+    const query = `query($id: ID!) { node(id: $id) {
+      __typename id
+      ... on PartnerRelationship { relationshipId company { name } }
+      ... on OrganizationRelationship { target { organizationId name } }
+    } }`;
+    const [a, b] = await Promise.all([graph.router.query(query, { id: partnerRelationship.id }), graph.router.query(query, { id: organizationRelationship.id })]);
+    expect(a.body.errors).toBeUndefined();
+    expect(b.body.errors).toBeUndefined();
+    expect(a.body.data.node).toEqual({ __typename: 'PartnerRelationship', ...partnerRelationship });
+    expect(b.body.data.node).toEqual({ __typename: 'OrganizationRelationship', ...organizationRelationship });
+  });
+
   it('gives our errors for our ids: NOT_FOUND for an unknown company, BAD_USER_INPUT for a malformed id', async () => {
     const unknown = Buffer.from(`Company:${stack.sims.dataset.fixtures.unknownCompanyId}`, 'utf8').toString('base64url');
     const missing = await graph.router.query(`query($id: ID!) { node(id: $id) { id } }`, { id: unknown });

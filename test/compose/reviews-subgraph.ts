@@ -92,6 +92,14 @@ const DIRECTORY_SDL = /* GraphQL */ `
     id: ID! @shareable
     organizationId: Int!
   }
+
+  type PartnerRelationship implements Node @key(fields: "id", resolvable: false) {
+    id: ID!
+  }
+
+  type OrganizationRelationship implements Node @key(fields: "id", resolvable: false) {
+    id: ID!
+  }
 `;
 
 export type ReviewsMode = 'relay' | 'directory';

@@ -254,4 +254,26 @@ describe('_entities on our subgraph', () => {
     expect(res.body.data).toEqual({ _entities: [null] });
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('resolves a relationship by its global id, and refuses an id of another type or no id string', async () => {
+    const organizationId = [...stack.sims.dataset.organizations.keys()][0]!;
+    const page = await stack.query(`query($id: Int!) { organization(id: $id) { id relationships(first: 1) { nodes { id target { name } } } } }`, { id: organizationId });
+    const relationship = page.body.data.organization.relationships.nodes[0];
+    stack.resetCounts();
+    const res = await stack.query(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on OrganizationRelationship { id target { name } } } }`,
+      {
+        r: [
+          { __typename: 'OrganizationRelationship', id: relationship.id },
+          { __typename: 'PartnerRelationship', id: page.body.data.organization.id },
+          { __typename: 'OrganizationRelationship', id: 7 },
+        ],
+      },
+    );
+    expect(res.body.data!._entities).toEqual([relationship, null, null]);
+    expect(res.body.errors!.map((e) => [e.extensions?.code, e.path])).toEqual([
+      ['BAD_USER_INPUT', ['_entities', 1]],
+      ['BAD_USER_INPUT', ['_entities', 2]],
+    ]);
+  });
 });
