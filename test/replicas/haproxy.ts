@@ -51,7 +51,7 @@ export async function startHaproxy(executable: string, backendPorts: number[]): 
       '  timeout server 30s',
       // A health check's answer may take this long (default: the 500 ms interval, which a
       // busy test machine can miss and so take every replica out at once).
-      '  timeout check 1s',
+      '  timeout check 2s',
       'frontend graphql',
       `  bind 127.0.0.1:${frontPort}`,
       '  default_backend gateways',

@@ -15,14 +15,15 @@ import { startHaproxy, type Balancer } from './haproxy.js';
 
 const REPLICAS = 3;
 /** Clients sending requests back to back, through the balancer. */
-const CLIENTS = 40;
-const INSPECTORIO_LATENCY_MS = 40;
+const CLIENTS = 30;
+/** Slow enough that clients mostly wait on Inspectorio (so more than 20 calls want to be in flight) and the CPU stays light. */
+const INSPECTORIO_LATENCY_MS = 150;
 const INSPECTORIO_CAP = 20;
 /**
  * HAProxy checks every 500 ms and takes a replica out after 2 failures: 1 s, and a margin for
- * a busy machine, where a check can take up to its 1 s timeout.
+ * a busy machine (2 cores shared by every process of the test), where a check may be slow.
  */
-const SHUTDOWN_DELAY_MS = 2_500;
+const SHUTDOWN_DELAY_MS = 3_000;
 
 // Skipped when either is missing locally (test/services/setup.js prints how to get it); required under CI=true.
 const describeReplicas = hasService('redis') && hasService('haproxy') ? describe : (describe.skip as typeof describe);
