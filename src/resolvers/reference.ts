@@ -4,6 +4,8 @@ import type { GatewayContext } from '../graph/context.js';
 import { decodeId } from '../graph/ids.js';
 import { resolveNode, type NodeModel } from './node.js';
 
+const MAX_INT = 2_147_483_647;
+
 /**
  * The upstream id in an entity representation, as `_entities` receives it. Representations
  * are `_Any`: nothing validated them, so the key is checked here like an argument would be.
@@ -15,8 +17,10 @@ import { resolveNode, type NodeModel } from './node.js';
  */
 export function referenceId<K extends string>(representation: { [key in K]: unknown }, key: K): number {
   const value = representation[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw badUserInput(`An entity representation's \`${key}\` must be a positive integer (got ${JSON.stringify(value) ?? 'nothing'}).`, {
+  // At most GraphQL's Int, as every upstream id in this graph is: a larger one could be asked
+  // of the upstream but not answered in the entity's own key field.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_INT) {
+    throw badUserInput(`An entity representation's \`${key}\` must be a positive 32-bit integer (got ${JSON.stringify(value) ?? 'nothing'}).`, {
       argumentName: 'representations',
     });
   }

@@ -238,6 +238,8 @@ describe('_entities on our subgraph', () => {
     ['a number', 14000],
     ['an array', [{ __typename: 'Company', companyId: 14000 }]],
     ['a key of the wrong type', { __typename: 'Partner', partnerId: { $gt: 1 } }],
+    ['a key beyond GraphQL Int', { __typename: 'Company', companyId: 3_000_000_000 }],
+    ['a key that is not whole', { __typename: 'Organization', organizationId: 1.5 }],
   ])('answers %s with BAD_USER_INPUT for that item only', async (_what, representation) => {
     const { bigPartnerId } = stack.sims.dataset.fixtures;
     const res = await stack.query(ENTITIES, { representations: [representation, { __typename: 'Partner', partnerId: bigPartnerId }] });
