@@ -106,6 +106,24 @@ describe('with AUTH_REQUIRED=true', () => {
   });
 });
 
+describe('when the key set cannot be fetched', () => {
+  it('answers 503 UPSTREAM_UNAVAILABLE (not the caller\'s fault), with no upstream call', async () => {
+    const gone = await startJwks();
+    const url = gone.url;
+    await gone.close();
+    const stack = await startStack({ env: { ...authEnv(gone), AUTH_JWKS_URL: url } });
+    try {
+      const response = await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await rsa.sign()}` });
+      expect(response.status).toBe(503);
+      expect(codes(response)).toEqual(['UPSTREAM_UNAVAILABLE']);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(stack.upstreamRequests()).toEqual({});
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('the landing page', () => {
   it('is served without a token, while the operations it sends need one', async () => {
     const stack = await startStack({ env: authEnv(jwks, { LANDING_PAGE: 'true' }) });
