@@ -24,6 +24,12 @@ export class InvalidUpstreamValue extends UpstreamError {
     super(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} sent a \`${field}\` that ${reason}.`);
     this.name = 'InvalidUpstreamValue';
   }
+
+  /** Records the status of the answer that held the value (`extensions.upstreamStatus`, as on every failure that had a response). */
+  answeredWith(status: number): void {
+    (this as { upstreamStatus: number | undefined }).upstreamStatus = status;
+    this.extensions.upstreamStatus = status;
+  }
 }
 
 /** A value read from an upstream: the value itself, or why it could not be read. */
@@ -42,12 +48,32 @@ export function valid<T>(value: Checked<T>): T {
 let made = 0;
 
 /**
- * How many InvalidUpstreamValues were made since the process started. Mapping is synchronous,
- * so the difference across one mapping call says whether that body held an unreadable value:
- * such a body is not cached (a glitch must not be served again for the cache's lifetime).
+ * How many InvalidUpstreamValues were made since the process started (mapping is synchronous,
+ * so a difference across one mapping call says that body held one). `collectInvalidValues`
+ * says which, and is what callers should use.
  */
 export function invalidValuesMade(): number {
   return made;
+}
+
+/** The values made during the current `collectInvalidValues` call, if one is running. */
+let collecting: InvalidUpstreamValue[] | undefined;
+
+/**
+ * Runs a (synchronous) wire→domain mapping and says which unreadable values it made, so that
+ * the caller can stamp them with the answer's status and leave such a body out of the cache
+ * (a glitch must not be served again for the cache's whole lifetime).
+ */
+export function collectInvalidValues<T>(map: () => T): { value: T; invalid: InvalidUpstreamValue[] } {
+  const outer = collecting;
+  const invalid: InvalidUpstreamValue[] = [];
+  collecting = invalid;
+  try {
+    return { value: map(), invalid };
+  } finally {
+    collecting = outer;
+    outer?.push(...invalid);
+  }
 }
 
 /** Operators should hear of each odd value, but a value repeated on every request must not flood the log. */
@@ -66,8 +92,10 @@ export function invalidValue(upstream: UpstreamName, field: string, raw: unknown
     reported.add(key);
     logger.warn({ upstream, field, value: shown }, `upstream value not representable: ${reason}`);
   }
+  const value = new InvalidUpstreamValue(upstream, field, reason);
   made++;
-  return new InvalidUpstreamValue(upstream, field, reason);
+  collecting?.push(value);
+  return value;
 }
 
 /** Reports a value this gateway reads forward-compatibly (an enum value it does not know yet), once per value. */
