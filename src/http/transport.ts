@@ -513,7 +513,8 @@ function decode(body: Readable, contentEncoding: string | string[] | undefined):
     const decoder = DECODERS[coding];
     if (!decoder) {
       body.destroy();
-      throw new Error(`unsupported Content-Encoding ${JSON.stringify(coding)}`);
+      // The message reaches clients: the upstream's header value is named only when it looks like a coding.
+      throw new Error(/^[a-z0-9-]{1,20}$/.test(coding) ? `unsupported Content-Encoding ${coding}` : 'unsupported Content-Encoding');
     }
     return decoder();
   });

@@ -44,6 +44,13 @@ describe('bodies a standard HTTP client reads', () => {
     expect(names).toEqual(stack.sims.dataset.partners.get(PARTNER)!.slice(0, 30).map((r) => r.CompanyName));
   });
 
+  it('a coding no standard client decodes is UPSTREAM_UNAVAILABLE naming it, never a crash', async () => {
+    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { headers: { 'Content-Encoding': 'snappy' } });
+    const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(res.body.errors![0]!.message).toMatch(/unsupported Content-Encoding snappy/);
+  });
+
   it('keeps the body size limit on the decoded body: a small compressed body that inflates past it is refused', async () => {
     const items = stack.sims.dataset.partners.get(PARTNER)!.slice(0, 100);
     // What the simulator sends, roughly: well over the limit as text, well under it compressed.
