@@ -158,6 +158,20 @@ describe('an organization type letter the contract does not list', () => {
     expect(nodes.filter((n: any) => n.company.organization !== null).length).toBeGreaterThan(10);
   });
 
+  it('an externalId that cannot be read in the batch: the ids of that call left unmatched get its error, never a false “none”', async () => {
+    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.externalId`, value: 42 } });
+    const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { companyId organization { organizationId } } } } } }`, { id: PARTNER });
+    const nodes = res.body.data.partner.companyRelationships.nodes;
+    const at = page().findIndex((r) => String(r.CompanyId) === stack.sims.dataset.organizations.get(ORG)!.externalId);
+    // The organization whose externalId was unreadable cannot be matched; its company's organization is an error.
+    expect(nodes[at].company.organization).toBeNull();
+    expect(upstreamErrors(res)).toContainEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['partner', 'companyRelationships', 'nodes', at, 'company', 'organization'] });
+    // Every company with an organization of its own still has it.
+    const linked = nodes.filter((n: any) => n.company.organization !== null);
+    expect(linked.length).toBeGreaterThan(10);
+    for (const n of linked) expect(String(stack.sims.dataset.organizations.get(n.company.organization.organizationId)!.externalId)).toBe(String(n.company.companyId));
+  });
+
   it('an organization id beyond GraphQL Int in the batch: the organization answers what it can, and mints no id', async () => {
     setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.id`, value: TOO_BIG } });
     const companyId = Number(stack.sims.dataset.organizations.get(ORG)!.externalId);
