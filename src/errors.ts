@@ -67,18 +67,6 @@ export class UpstreamError extends GraphQLError {
   }
 }
 
-/** The public code for an upstream HTTP status that is not a success. */
-export function codeForUpstreamStatus(status: number): ErrorCode {
-  if (status === 401) return ErrorCode.UNAUTHENTICATED;
-  if (status === 403) return ErrorCode.FORBIDDEN;
-  if (status === 404) return ErrorCode.NOT_FOUND;
-  if (status === 429) return ErrorCode.UPSTREAM_RATE_LIMITED;
-  // A 400/409/422 means the gateway built a request the upstream would not take: that is
-  // our bug or an upstream contract change, not something the client can fix, so it is
-  // reported as the upstream being unusable rather than as bad user input.
-  return ErrorCode.UPSTREAM_UNAVAILABLE;
-}
-
 /** Thrown by wire→domain mapping when an upstream body does not have the documented shape. */
 export class UpstreamShapeError extends Error {
   constructor(message: string) {

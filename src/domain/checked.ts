@@ -1,4 +1,5 @@
-import { ErrorCode, UpstreamError, type UpstreamName } from '../errors.js';
+import type { UpstreamName } from '../errors.js';
+import { InvalidUpstreamValue, invalidValueFailure } from '../http/failures.js';
 import { logger } from '../logger.js';
 
 // Lazy validation of upstream values. One odd value in one record (an id beyond GraphQL Int,
@@ -12,25 +13,10 @@ import { logger } from '../logger.js';
 //
 // A resolver that computes with a value (an id to load by, to encode, to compare) unwraps it
 // with `valid()`, which throws the carried error: the type `Checked<T>` makes that unavoidable.
+//
+// The error itself (its code and wording) is made in src/http/failures.ts, with every other upstream failure.
 
-/** An upstream value the graph cannot represent, standing in for it. Its message names the upstream, the field and why. */
-export class InvalidUpstreamValue extends UpstreamError {
-  constructor(
-    upstream: UpstreamName,
-    /** The upstream's own field name, e.g. `CompanyId`, `target.type`. */
-    readonly field: string,
-    reason: string,
-  ) {
-    super(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} sent a \`${field}\` that ${reason}.`);
-    this.name = 'InvalidUpstreamValue';
-  }
-
-  /** Records the status of the answer that held the value (`extensions.upstreamStatus`, as on every failure that had a response). */
-  answeredWith(status: number): void {
-    (this as { upstreamStatus: number | undefined }).upstreamStatus = status;
-    this.extensions.upstreamStatus = status;
-  }
-}
+export { InvalidUpstreamValue };
 
 /** A value read from an upstream: the value itself, or why it could not be read. */
 export type Checked<T> = T | InvalidUpstreamValue;
@@ -43,17 +29,6 @@ export function isInvalid(value: unknown): value is InvalidUpstreamValue {
 export function valid<T>(value: Checked<T>): T {
   if (value instanceof InvalidUpstreamValue) throw value;
   return value;
-}
-
-let made = 0;
-
-/**
- * How many InvalidUpstreamValues were made since the process started (mapping is synchronous,
- * so a difference across one mapping call says that body held one). `collectInvalidValues`
- * says which, and is what callers should use.
- */
-export function invalidValuesMade(): number {
-  return made;
 }
 
 /** The values made during the current `collectInvalidValues` call, if one is running. */
@@ -92,8 +67,7 @@ export function invalidValue(upstream: UpstreamName, field: string, raw: unknown
     reported.add(key);
     logger.warn({ upstream, field, value: shown }, `upstream value not representable: ${reason}`);
   }
-  const value = new InvalidUpstreamValue(upstream, field, reason);
-  made++;
+  const value = invalidValueFailure(upstream, field, reason);
   collecting?.push(value);
   return value;
 }

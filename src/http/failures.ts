@@ -69,6 +69,34 @@ export function shapeFailure(upstream: UpstreamName, route: string, status: numb
   });
 }
 
+/**
+ * An upstream value the graph cannot represent (an id beyond GraphQL Int, a malformed date),
+ * standing in for it: src/domain/checked.ts carries it lazily in the value's place, and a field
+ * that shows the value fails with it. The message names the upstream, the field and why.
+ */
+export class InvalidUpstreamValue extends UpstreamError {
+  constructor(
+    upstream: UpstreamName,
+    /** The upstream's own field name, e.g. `CompanyId`, `target.type`. */
+    readonly field: string,
+    reason: string,
+  ) {
+    super(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} sent a \`${field}\` that ${reason}.`);
+    this.name = 'InvalidUpstreamValue';
+  }
+
+  /** Records the status of the answer that held the value (`extensions.upstreamStatus`, as on every failure that had a response). */
+  answeredWith(status: number): void {
+    (this as { upstreamStatus: number | undefined }).upstreamStatus = status;
+    this.extensions.upstreamStatus = status;
+  }
+}
+
+/** The stand-in for one unreadable upstream value (use `invalidValue` in src/domain/checked.ts, which also logs it). */
+export function invalidValueFailure(upstream: UpstreamName, field: string, reason: string): InvalidUpstreamValue {
+  return new InvalidUpstreamValue(upstream, field, reason);
+}
+
 /** Pass-through mode and the caller sent no credential for this upstream: nothing is called. */
 export function missingCredentialFailure(upstream: UpstreamName, howToSend: string): UpstreamError {
   return new UpstreamError(ErrorCode.UNAUTHENTICATED, upstream, `This field needs your ${upstream} credential: ${howToSend}.`);
