@@ -24,7 +24,7 @@ const CREDENTIAL_FIELDS = new Set(['password', 'client_secret', 'refresh_token',
 // `"access_token": "…"`, `password: …`).
 const SCHEME_TOKEN = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
 const KEYED_VALUE =
-  /((?:api[-_ ]?key|access[-_]?token|refresh[-_]?token|id[-_]?token|client[-_]?secret|password|passwd|secret|authorization|x-inspectorio-api-key)["']?\s*[:=]\s*["']?)(?!\[redacted\])([^\s"'&,;<>}]+)/gi;
+  /((?:api[-_ ]?key|access[-_]?token|refresh[-_]?token|id[-_]?token|token|client[-_]?secret|password|passwd|secret|authorization|x-inspectorio-api-key)["']?\s*[:=]\s*["']?)(?!\[redacted\])([^\s"'&,;<>}]+)/gi;
 
 /** The credential values one request carried, to be taken out of whatever the upstream answered. */
 export function requestSecrets(headers: Record<string, string> | undefined, body: string | undefined): string[] {
