@@ -104,6 +104,12 @@ export interface CacheSettings {
   apqTtlSeconds: number;
   /** Prefix of every key in Redis, so that several deployments can share one. */
   keyPrefix: string;
+  /** Seconds after freshness ends during which a kept copy answers for a failed upstream call (besides the upstream's own stale-if-error). */
+  staleGraceSeconds: number;
+  /** Bound of the in-process layer of parsed upstream reads, in bytes of the JSON they were parsed from (0: off). */
+  localMaxBytes: number;
+  /** Longest wait for one shared-store (Redis) read or write, in ms: past it a read is a miss and a write is dropped. */
+  timeoutMs: number;
 }
 
 /** SHUTDOWN_DELAY_MS when NODE_ENV=production and it is unset (0 otherwise). */
@@ -413,6 +419,9 @@ function readCache(read: EnvReader, upstreams: readonly UpstreamDefinition[]): C
     ttlSeconds: readRouteTtls(read, upstreams, day),
     apqTtlSeconds: read.int('APQ_TTL_SECONDS', day, 0, 30 * day),
     keyPrefix: read.string('CACHE_KEY_PREFIX') ?? 'gw',
+    staleGraceSeconds: read.int('CACHE_STALE_GRACE_SECONDS', 0, 0, day),
+    localMaxBytes: read.int('CACHE_LOCAL_MAX_BYTES', 32 * 1024 * 1024, 0, 16 * 1024 ** 3),
+    timeoutMs: read.int('CACHE_TIMEOUT_MS', 100, 1, 10_000),
   };
 }
 

@@ -27,6 +27,7 @@ import { createSharedStore } from './cache/store.js';
 import { privateResponsesPlugin } from './plugins/cache-hints/index.js';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { UpstreamReadCache } from './cache/upstream-cache.js';
+import { staleReadsPlugin } from './cache/stale-plugin.js';
 import { defaultTtls } from './upstreams/definition.js';
 import { Upstreams, type ExtraUpstream, type UpstreamTargets, type UpstreamsOptions } from './upstreams/index.js';
 import { SharedCaps } from './http/concurrency/shared.js';
@@ -116,9 +117,16 @@ export async function startGateway({
   const httpServer = http.createServer(app);
   const observability = new Observability({ logger: gatewayLogger, tracerProvider, breakerHalfOpenAfterMs: config.resilience.breakerHalfOpenAfterMs });
   // Upstream reads and APQ share one store: Redis across replicas with REDIS_URL, else an LRU.
-  const store = createSharedStore({ redisUrl: config.cache.redisUrl, maxMemoryBytes: config.cache.maxMemoryBytes, keyPrefix: config.cache.keyPrefix });
+  const store = createSharedStore({ redisUrl: config.cache.redisUrl, maxMemoryBytes: config.cache.maxMemoryBytes, keyPrefix: config.cache.keyPrefix, timeoutMs: config.cache.timeoutMs });
   const ttlSeconds = { ...defaultTtls(extraUpstreams.map((upstream) => upstream.definition)), ...config.cache.ttlSeconds };
-  const readCache = config.cache.enabled ? new UpstreamReadCache(store.cache, ttlSeconds, observability.metrics) : undefined;
+  const readCache = config.cache.enabled
+    ? new UpstreamReadCache(store.cache, ttlSeconds, observability.metrics, {
+        staleGraceSeconds: config.cache.staleGraceSeconds,
+        localMaxBytes: config.cache.localMaxBytes,
+        // Without Redis the in-process layer of parsed reads is the cache: a second copy of each body would only cost memory.
+        sharedStore: store.kind === 'redis',
+      })
+    : undefined;
   // With REDIS_URL, each upstream's in-flight cap holds across all replicas (src/http/concurrency).
   // Shared before the first request, when Redis answers: a replica counting only its own calls
   // while the others count in Redis would add its own on top of the cap.
@@ -158,6 +166,7 @@ export async function startGateway({
     // Explicit, so that it runs before privateResponsesPlugin (Apollo appends its default one last).
     ApolloServerPluginCacheControl(),
     privateResponsesPlugin(upstreams.perCallerCredentials),
+    staleReadsPlugin(),
     config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
   ];
 

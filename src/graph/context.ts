@@ -1,4 +1,5 @@
 import type { Loaders } from '../loaders/index.js';
+import type { StaleRead } from '../upstreams/call.js';
 import type { UpstreamClients } from '../upstreams/index.js';
 
 /** Everything one GraphQL operation needs, created per request and dropped with it. */
@@ -14,4 +15,6 @@ export interface GatewayContext {
    * built-in two are read through `loaders`.
    */
   upstream: UpstreamClients['caller'];
+  /** Reads answered from stale copies because the upstream failed (src/cache/stale-plugin.ts puts them in `extensions`). */
+  staleUpstreamReads?: StaleRead[];
 }

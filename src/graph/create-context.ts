@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLoaders } from '../loaders/index.js';
+import type { StaleRead } from '../upstreams/call.js';
 import type { Upstreams } from '../upstreams/index.js';
 import type { GatewayContext } from './context.js';
 
@@ -24,6 +25,7 @@ export function createOperationContext(upstreams: Upstreams, operationTimeoutMs:
   setMaxListeners(0, signal);
 
   const upstreamCalls = new Map<string, number>();
+  const staleUpstreamReads: StaleRead[] = [];
   const clients = upstreams.clientsFor(
     {
       signal,
@@ -32,8 +34,9 @@ export function createOperationContext(upstreams: Upstreams, operationTimeoutMs:
         const key = `${upstream} ${route}`;
         upstreamCalls.set(key, (upstreamCalls.get(key) ?? 0) + 1);
       },
+      onStale: (read) => staleUpstreamReads.push(read),
     },
     req.headers,
   );
-  return { requestId, upstreamCalls, loaders: createLoaders(clients.iqmetrix, clients.inspectorio), upstream: clients.caller };
+  return { requestId, upstreamCalls, staleUpstreamReads, loaders: createLoaders(clients.iqmetrix, clients.inspectorio), upstream: clients.caller };
 }

@@ -67,7 +67,17 @@ export function createLoaders(iqmetrix: IqmetrixClient, inspectorio: Inspectorio
   const organizationByExternalId = new DataLoader<string, Organization | null>(
     async (externalIds) => {
       const outcomes = new Map<string, Organization | null | Error>();
-      for (const piece of await inspectorio.findOrganizationsByExternalId(externalIds)) {
+      // Record-level cache first (issue 12): an externalId an earlier batch resolved is a hit,
+      // and only the rest is asked for.
+      const kept = await Promise.all(externalIds.map((id) => inspectorio.cachedOrganizationByExternalId(id)));
+      const missing: string[] = [];
+      externalIds.forEach((id, i) => {
+        const found = kept[i];
+        if (found === undefined) return void missing.push(id);
+        outcomes.set(id, found);
+        if (found !== null && !isInvalid(found.organizationId)) organization.prime(found.organizationId, found);
+      });
+      for (const piece of missing.length > 0 ? await inspectorio.findOrganizationsByExternalId(missing) : []) {
         if (piece.error) {
           for (const id of piece.externalIds) outcomes.set(id, piece.error);
           continue;

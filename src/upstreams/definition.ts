@@ -29,6 +29,19 @@ export interface RouteDefinition<Args extends unknown[] = any[], T = unknown> {
    * and the variable that overrides it (0 turns caching off for the route). Absent: never cached.
    */
   readonly cache?: { readonly ttlSeconds: number; readonly env: string };
+  /**
+   * The record a single read of this route is (e.g. `organization 6000`): with the cache on,
+   * it is kept and looked up under that name, so a record another route's `records` wrote
+   * (a batch) answers it without a call.
+   */
+  readonly record?: (...args: Args) => string;
+  /**
+   * The records a response holds, by name (e.g. each organization of a batch by id and by
+   * externalId): kept, with the response's lifetimes, for later single reads and batches.
+   * Values must be plain JSON data (they are stored as JSON in Redis).
+   */
+  // Method syntax: checked bivariantly, so a table's route (T = its own record type) fits RouteDefinition<any[], unknown>.
+  records?(value: T, ...args: Args): Iterable<readonly [name: string, value: unknown]>;
   /** Overrides of the UPSTREAM_* settings for this route: a value, or a function of the request. */
   readonly policy?: PolicySource<UpstreamRequest>;
   /**
@@ -108,11 +121,37 @@ export function routeKey(upstream: string, route: string): string {
   return `${upstream} ${route}`;
 }
 
-/** The default lifetime of every cached route of these upstreams, by routeKey. */
-export function defaultTtls(definitions: readonly UpstreamDefinition[]): Record<string, number> {
+/**
+ * The lifetime of every cached route of these upstreams, in seconds, by routeKey: the value of
+ * the route's CACHE_TTL_* variable when `variables` has one (config.cache.ttlVariables), else
+ * the route table's default. Give it the definitions the gateway actually registered, so that
+ * a replaced built-in (withRoutes) brings its own defaults.
+ */
+export function routeTtls(definitions: readonly UpstreamDefinition[], variables: Readonly<Record<string, number>> = {}): Record<string, number> {
   const ttls: Record<string, number> = {};
   for (const definition of definitions) {
-    for (const route of Object.values(definition.routes)) if (route.cache) ttls[routeKey(definition.name, route.name)] = route.cache.ttlSeconds;
+    for (const route of Object.values(definition.routes)) {
+      if (route.cache) ttls[routeKey(definition.name, route.name)] = variables[route.cache.env] ?? route.cache.ttlSeconds;
+    }
   }
   return ttls;
+}
+
+/**
+ * Routes that share a CACHE_TTL_* variable must agree on its default: otherwise the variable
+ * would mean one thing when set and two when not. One message per variable in conflict.
+ */
+export function ttlVariableConflicts(definitions: readonly UpstreamDefinition[]): string[] {
+  const byVariable = new Map<string, Map<number, string>>();
+  for (const definition of definitions) {
+    for (const route of Object.values(definition.routes)) {
+      if (!route.cache) continue;
+      const defaults = byVariable.get(route.cache.env) ?? new Map<number, string>();
+      if (!defaults.has(route.cache.ttlSeconds)) defaults.set(route.cache.ttlSeconds, `${definition.name} ${route.name}`);
+      byVariable.set(route.cache.env, defaults);
+    }
+  }
+  return [...byVariable]
+    .filter(([, defaults]) => defaults.size > 1)
+    .map(([env, defaults]) => `${env} serves routes with different default lifetimes (${[...defaults].map(([ttl, route]) => `${route}: ${ttl} s`).join(', ')}): give them one default, or each its own variable.`);
 }

@@ -4,6 +4,7 @@ import type { InFlightLimiter } from '../http/concurrency/types.js';
 import { DEFAULT_TRANSPORT_SETTINGS, UpstreamTransport, type BreakerState, type TransportObserver } from '../http/transport.js';
 import { UpstreamCaller, type CallContext } from './call.js';
 import type { UpstreamReadCache } from '../cache/upstream-cache.js';
+import { SharedReads } from '../cache/shared-reads.js';
 import { missingCredential, noCredential, staticCredential, type CredentialSource } from './credentials.js';
 import { transportHooks, type UpstreamDefinition } from './definition.js';
 import { InspectorioClient } from './inspectorio/client.js';
@@ -84,6 +85,8 @@ export class Upstreams {
   private readonly authMode: AuthMode;
   private readonly serviceCredentials: { iqmetrix: CredentialSource; inspectorio: CredentialSource } | undefined;
   private readonly cache: UpstreamReadCache | undefined;
+  /** Upstream reads in flight, shared by the operations that need the same one at once (cache on or off). */
+  readonly sharedReads = new SharedReads();
 
   constructor({ targets, authMode = 'service', resilience = {}, observer, cache, definitions = {}, extra = [], limiter }: UpstreamsOptions) {
     this.cache = cache;
@@ -168,7 +171,7 @@ export class Upstreams {
         }
         const credentials =
           entry.credentials?.(callerHeaders) ?? (definition.name === this.iqmetrixDefinition.name ? builtIn.iqmetrix : builtIn.inspectorio);
-        made = new UpstreamCaller(entry.definition, entry.transport, credentials, context, this.cache);
+        made = new UpstreamCaller(entry.definition, entry.transport, credentials, context, this.cache, this.sharedReads);
         callers.set(definition.name, made);
       }
       return made as unknown as UpstreamCaller<D>;

@@ -2,6 +2,7 @@ import type { Organization, OrganizationRelationship } from '../../domain/types.
 import type { UpstreamCaller } from '../call.js';
 import { INSPECTORIO_MAX_LIMIT, type InspectorioDefinition } from './definition.js';
 import { chunkExternalIds } from './external-ids.js';
+import { organizationByExternalId } from './records.js';
 
 /**
  * Pages read for one call's externalIds at most: 100 ids match 100 organizations unless the
@@ -18,6 +19,15 @@ export class InspectorioClient {
 
   getOrganization(organizationId: number): Promise<Organization> {
     return this.caller.call('organization', organizationId);
+  }
+
+  /**
+   * What an externalId resolved to in an earlier, still fresh answer (an organization, or
+   * `null` for none), from the record-level cache; undefined when nothing is kept (or the
+   * cache is off). Costs no upstream call.
+   */
+  cachedOrganizationByExternalId(externalId: string): Promise<Organization | null | undefined> {
+    return this.caller.cachedRecord<Organization | null>('organizations', organizationByExternalId(externalId));
   }
 
   /** The whole relationship list: the upstream has no paging for it. */

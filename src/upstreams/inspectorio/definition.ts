@@ -1,5 +1,6 @@
 import { defineUpstream } from '../definition.js';
-import { toOrganization, toOrganizationListPage, toOrganizationRelationships } from './mapping.js';
+import { toOrganization, toOrganizationListPage, toOrganizationRelationships, type OrganizationListPage } from './mapping.js';
+import { organizationById, organizationPageRecords } from './records.js';
 import { toReferenceList } from './reference-lists.js';
 
 // Inspectorio Supplier Management (shared/upstreams/inspectorio-sm.md): every route the
@@ -38,6 +39,8 @@ export const INSPECTORIO = defineUpstream({
       path: (organizationId: number) => `/v1/organizations/${organizationId}`,
       map: (body: unknown) => toOrganization(body),
       cache: { ttlSeconds: 60, env: 'CACHE_TTL_ORGANIZATION' },
+      // Kept as a record: an organization that arrived in a batch by externalId answers it.
+      record: (organizationId: number) => organizationById(organizationId),
     },
     /** INFERRED filter: comma-separated externalIds, at most INSPECTORIO_MAX_EXTERNAL_IDS of them. */
     organizations: {
@@ -47,6 +50,8 @@ export const INSPECTORIO = defineUpstream({
         `/v1/organizations?externalId=${externalIds.map(encodeURIComponent).join(',')}&offset=${offset}&limit=${limit}`,
       map: (body: unknown) => toOrganizationListPage(body),
       cache: { ttlSeconds: 60, env: 'CACHE_TTL_ORGANIZATION' },
+      // Each organization by id and each externalId asked for, for later single reads and batches.
+      records: (page: OrganizationListPage, externalIds: readonly string[], offset = 0) => organizationPageRecords(page, externalIds, offset),
     },
     /** INFERRED path. The graph does not read it yet; the simulator serves it. */
     relationshipTypes: {
