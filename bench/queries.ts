@@ -121,7 +121,29 @@ function organizationLinks(dataset: SimDataset): Map<number, number> {
 
 const rounds = (requests: number, cap: number) => (requests === 0 ? 0 : Math.ceil(requests / cap));
 
-export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_CAPS): Record<QueryName, BenchQuery> {
+/** Options of the query set. */
+export interface BenchOptions {
+  /**
+   * Partners `network` rotates through (default 1: the big partner alone): the big partner,
+   * then the next partners by id whose first page is full, each body sent in turn. With more
+   * than one, concurrent operations mostly need different upstream reads.
+   */
+  partners?: number;
+}
+
+/** The partners `network` rotates through: the big partner first, then others with a full first page. */
+export function networkPartners(dataset: SimDataset, count: number): number[] {
+  const big = dataset.fixtures.bigPartnerId;
+  const others = [...dataset.partners]
+    .filter(([id, list]) => id !== big && list.length >= NETWORK_PAGE)
+    .map(([id]) => id)
+    .sort((a, b) => a - b);
+  const partners = [big, ...others].slice(0, count);
+  if (partners.length < count) throw new RangeError(`the dataset has only ${partners.length} partners with ${NETWORK_PAGE} relationships or more`);
+  return partners;
+}
+
+export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_CAPS, options: BenchOptions = {}): Record<QueryName, BenchQuery> {
   const links = organizationLinks(dataset);
   const partnerId = dataset.fixtures.bigPartnerId;
   const partnerList = dataset.partners.get(partnerId)!;
@@ -130,10 +152,19 @@ export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_C
   const smallCompanyId = dataset.fixtures.linkedCompanyIds[0]!;
   const smallOrganizationId = links.get(smallCompanyId)!;
 
-  // network: the first page of 25 and the organizations its companies link to.
-  const networkPage = partnerList.slice(0, NETWORK_PAGE);
-  const networkCompanies = [...new Set(networkPage.map((r) => r.CompanyId))];
-  const networkOrganizations = new Set(networkCompanies.map((id) => links.get(id)).filter((id) => id !== undefined));
+  // network: the first page of 25 of each partner and the organizations its companies link to.
+  const network = networkPartners(dataset, options.partners ?? 1).map((id) => {
+    const list = dataset.partners.get(id)!;
+    const page = list.slice(0, NETWORK_PAGE);
+    const companies = [...new Set(page.map((r) => r.CompanyId))];
+    const organizations = new Set(companies.map((companyId) => links.get(companyId)).filter((orgId) => orgId !== undefined));
+    return { partnerId: id, list, page, companies, organizations };
+  });
+  const mean = (f: (n: (typeof network)[number]) => number) => network.reduce((total, n) => total + f(n), 0) / network.length;
+  const networkBatches = mean((n) => Math.ceil(n.companies.length / INSPECTORIO_MAX_EXTERNAL_IDS));
+  const networkLists = mean((n) => n.organizations.size);
+  const networkCompanies = network[0]!.companies;
+  const networkOrganizations = network[0]!.organizations;
 
   // nodes: 25 organizations and 25 linked companies, interleaved.
   const organizationIds = [...dataset.organizations.keys()].sort((a, b) => a - b).slice(0, NODE_IDS / 2);
@@ -172,37 +203,42 @@ export function benchQueries(dataset: SimDataset, caps: InFlightCaps = DEFAULT_C
 
     network: {
       name: 'network',
-      title: `PartnerSupplyNetwork(partner ${partnerId})`,
+      title:
+        network.length === 1
+          ? `PartnerSupplyNetwork(partner ${partnerId})`
+          : `PartnerSupplyNetwork of ${network.length} partners in turn (${network.map((n) => n.partnerId).join(', ')})`,
       expectation: {
         minimum: {
           [PARTNER_RELATIONSHIPS]: 1,
-          [ORGANIZATIONS]: Math.ceil(networkCompanies.length / INSPECTORIO_MAX_EXTERNAL_IDS),
-          [ORGANIZATION_RELATIONSHIPS]: networkOrganizations.size,
+          [ORGANIZATIONS]: networkBatches,
+          [ORGANIZATION_RELATIONSHIPS]: networkLists,
         },
         minimumWhy:
-          `1 iQmetrix page (it also proves the partner exists) + ceil(${networkCompanies.length} distinct companies / ${INSPECTORIO_MAX_EXTERNAL_IDS}) ` +
-          `organization batch + ${networkOrganizations.size} relationship lists, one per distinct linked organization in the first ${NETWORK_PAGE}`,
+          network.length === 1
+            ? `1 iQmetrix page (it also proves the partner exists) + ceil(${networkCompanies.length} distinct companies / ${INSPECTORIO_MAX_EXTERNAL_IDS}) ` +
+              `organization batch + ${networkOrganizations.size} relationship lists, one per distinct linked organization in the first ${NETWORK_PAGE}`
+            : `per partner, 1 iQmetrix page + 1 organization batch + one relationship list per distinct linked organization in its first ${NETWORK_PAGE} ` +
+              `(${network.map((n) => n.organizations.size).join(', ')}), averaged`,
         idealRounds: 3,
         idealWhy: 'page → organizations of its companies → their relationship lists',
-        floorRounds: 1 + rounds(Math.ceil(networkCompanies.length / INSPECTORIO_MAX_EXTERNAL_IDS), caps.inspectorio) + rounds(networkOrganizations.size, caps.inspectorio),
+        floorRounds: Math.max(...network.map((n) => 1 + rounds(Math.ceil(n.companies.length / INSPECTORIO_MAX_EXTERNAL_IDS), caps.inspectorio) + rounds(n.organizations.size, caps.inspectorio))),
       },
-      prepare: async () => [
-        {
-          label: 'network',
-          body: body(PARTNER_SUPPLY_NETWORK, { partnerId }),
-          check: (data) => {
+      prepare: async () =>
+        network.map(({ partnerId: id, list, page }) => ({
+          label: network.length === 1 ? 'network' : `network ${id}`,
+          body: body(PARTNER_SUPPLY_NETWORK, { partnerId: id }),
+          check: (data: any) => {
             const connection = data?.partner?.companyRelationships;
-            if (connection?.totalCount !== partnerList.length) return `totalCount should be ${partnerList.length}`;
-            if (connection.edges.length !== networkPage.length) return `expected ${networkPage.length} edges, got ${connection.edges.length}`;
+            if (connection?.totalCount !== list.length) return `totalCount should be ${list.length}`;
+            if (connection.edges.length !== page.length) return `expected ${page.length} edges, got ${connection.edges.length}`;
             for (const [i, edge] of (connection.edges as any[]).entries()) {
               const company = edge.node.company;
-              if (company.companyId !== networkPage[i]!.CompanyId) return `edge ${i}: wrong company`;
+              if (company.companyId !== page[i]!.CompanyId) return `edge ${i}: wrong company`;
               if ((company.organization !== null) !== links.has(company.companyId)) return `edge ${i}: organization link is wrong`;
             }
             return undefined;
           },
-        },
-      ],
+        })),
     },
 
     paging: {

@@ -27,6 +27,12 @@ export interface RunResult {
   p50OverIdeal?: number;
   /** Most operations per second the in-flight caps allow at this latency (Infinity at latency 0). */
   capRps?: number;
+  /**
+   * The same bound for operations that each make every read of their own (the counts of one
+   * sent alone, `upstreamSingleOp`): cap ÷ latency ÷ that upstream's calls per operation.
+   * Shared in-flight reads and the cache can take rps past it.
+   */
+  boundRps?: number;
   rssBytes?: { before: number; after: number };
   /** CPU time ÷ wall time over the measurement (1 = one core busy), and the gateway's CPU time per operation. */
   cpu?: { gateway: number; simulators: number; gatewayMsPerOp: number };
@@ -59,6 +65,8 @@ export function runsTable(runs: RunResult[]): string {
     'p50 ÷ ideal',
     'floor ms',
     'cap rps',
+    'bound rps',
+    'rps ÷ bound',
     'gw RSS MB before → after',
     'gw CPU',
     'gw CPU ms/op',
@@ -83,6 +91,8 @@ export function runsTable(runs: RunResult[]): string {
       fixed(r.floorMs, 0),
       // With the cache on the upstream caps are not what bounds throughput.
       r.cache === 'on' ? '—' : fixed(r.capRps, 0),
+      r.cache === 'on' ? '—' : fixed(r.boundRps, 0),
+      r.cache === 'on' || !r.boundRps || !Number.isFinite(r.boundRps) ? '—' : `${fixed((100 * l.rps) / r.boundRps, 0)}%`,
       r.rssBytes ? `${fixed(r.rssBytes.before / MB)} → ${fixed(r.rssBytes.after / MB)}` : '—',
       r.cpu ? `${fixed(r.cpu.gateway * 100, 0)}%` : '—',
       r.cpu ? fixed(r.cpu.gatewayMsPerOp, 2) : '—',

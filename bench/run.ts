@@ -31,6 +31,7 @@ const USAGE = `usage: npm run bench -- [options]
   --duration 10          seconds of load per (query, connections)
   --latency 10           simulated upstream latency in ms
   --queries small,network,paging,nodes
+  --partners 1           partners network rotates through (8: the issue-12 throughput run, cache off)
   --warmup N             checked warm-up requests per run (default max(50, 10 × connections))
   --soak                 memory soak instead: a mix of queries at 16 connections
     --requests 100000      measured soak requests
@@ -58,6 +59,7 @@ function parseFlags() {
         duration: { type: 'string', default: '10' },
         latency: { type: 'string', default: '10' },
         queries: { type: 'string' },
+        partners: { type: 'string', default: '1' },
         warmup: { type: 'string' },
         soak: { type: 'boolean', default: false },
         requests: { type: 'string', default: '100000' },
@@ -119,6 +121,7 @@ for (const name of queryNames) {
     process.exit(2);
   }
 }
+const partners = int('partners', flags.partners, 1);
 const soakRequests = int('requests', flags.requests, 1);
 const soakWarmup = int('soak-warmup', flags['soak-warmup'], 0);
 const soakConnections = int('soak-connections', flags['soak-connections'], 1);
@@ -333,6 +336,8 @@ async function measure(
   result.upstreamPeakInFlight = upstream.peak;
   result.p50OverIdeal = result.idealMs > 0 ? load.latencyMs.p50 / result.idealMs : undefined;
   result.capRps = capRps(result.upstreamPerOp);
+  // The issue-12 bound: operations that each make their own reads (the counts of one sent alone).
+  result.boundRps = capRps(single);
   result.rssBytes = { before: rssBefore, after: rssAfter };
   result.cpu = {
     gateway: (cpuAfter.gateway - cpuBefore.gateway) / load.wallSeconds,
@@ -348,7 +353,7 @@ async function measure(
 }
 
 async function prepareAll(gateway: Gateway, names: string[]) {
-  const queries = benchQueries(createDataset({ seed }), caps);
+  const queries = benchQueries(createDataset({ seed }), caps, { partners });
   const prepared = new Map<QueryName, { query: BenchQuery; operations: Operation[] }>();
   for (const name of names as QueryName[]) {
     const query = queries[name];
