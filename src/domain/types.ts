@@ -36,7 +36,7 @@ export interface Company {
   /** ISO-8601 UTC, as the upstream wrote it (3 or 7 fractional digits). */
   createdAt: Checked<string | null>;
   lastModifiedAt: Checked<string | null>;
-  attributes: Record<string, unknown> | null;
+  attributes: Checked<Record<string, unknown> | null>;
   logo: Checked<Asset> | null;
 }
 
@@ -88,8 +88,8 @@ export interface OrganizationRelationship {
   target: Checked<Organization>;
   leadSupplier: Checked<Organization> | null;
   types: Checked<string>[];
-  customFields: Record<string, unknown>;
-  contacts: Checked<Contact>[];
+  customFields: Checked<Record<string, unknown>>;
+  contacts: Checked<Checked<Contact>[]>;
   /** Known permissions only: one the gateway does not know yet is left out (schema/inspectorio.graphql). */
-  permissions: RelationshipPermission[];
+  permissions: Checked<RelationshipPermission[]>;
 }

@@ -70,6 +70,6 @@ export const OrganizationRelationship: OrganizationRelationshipResolvers = {
   leadSupplier: (r) => r.leadSupplier,
   types: (r) => r.types,
   customFields: (r) => r.customFields,
-  contacts: (r) => r.contacts,
-  permissions: (r) => r.permissions,
+  contacts: (r) => valid(r.contacts),
+  permissions: (r) => valid(r.permissions),
 };

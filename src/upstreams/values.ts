@@ -67,6 +67,16 @@ function toUtc(value: string): string {
   return fraction ? iso.replace(/\.\d{3}Z$/, `.${fraction}Z`) : iso.replace(/\.000Z$/, 'Z');
 }
 
+/**
+ * A free-form JSON object (custom fields, attributes): `absent` when missing or null, an
+ * InvalidUpstreamValue when it is anything but an object (an array, a string).
+ */
+export function readJsonObject<A>(upstream: UpstreamName, record: Record<string, unknown>, key: string, absent: A, field = key): Checked<Record<string, unknown> | A> {
+  const value = record[key];
+  if (value === null || value === undefined) return absent;
+  return isRecord(value) ? value : invalidValue(upstream, field, value, 'is not a JSON object');
+}
+
 /** An object-valued member, mapped; an InvalidUpstreamValue when it is not an object. */
 export function readObject<T>(upstream: UpstreamName, value: unknown, field: string, map: (record: Record<string, unknown>) => T): Checked<T> {
   return isRecord(value) ? map(value) : invalidValue(upstream, field, value, value === undefined || value === null ? 'is missing' : 'is not an object');

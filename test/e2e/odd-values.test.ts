@@ -204,6 +204,28 @@ describe('enum-like and nested values of a relationship list', () => {
     expect(other.body.data.organization.relationships.nodes).toHaveLength(3);
   });
 
+  it('free-form and list members of the wrong kind fail their own field: customFields, contacts, permissions, attributes', async () => {
+    const cases: Array<[string, unknown, string]> = [
+      ['customFields', ['not', 'an', 'object'], 'customFields'],
+      ['contacts', 'nobody', 'contacts { email }'],
+      ['permissions', 'read', 'permissions'],
+    ];
+    for (const [field, value, selection] of cases) {
+      setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: `data.1.${field}`, value } });
+      const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 3) { nodes { target { name } ${selection} } } } }`, { id: ORG });
+      expect(upstreamErrors(res)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'relationships', 'nodes', 1, field] }]);
+      // Not asked for, the same answer is complete.
+      const names = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 3) { nodes { target { name } types } } } }`, { id: ORG });
+      expect(names.body.errors).toBeUndefined();
+      expect(names.body.data.organization.relationships.nodes).toHaveLength(3);
+    }
+    const companyId = stack.sims.dataset.fixtures.linkedCompanyIds[0]!;
+    setIq(iqmetrixRoutes.company, { rewrite: { path: 'Attributes', value: 'colour=red' } });
+    const company = await stack.query(`query($id: Int!) { company(id: $id) { name attributes } }`, { id: companyId });
+    expect(upstreamErrors(company)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['company', 'attributes'] }]);
+    expect(company.body.data.company).toEqual({ name: stack.sims.dataset.companies.get(companyId)!.Name, attributes: null });
+  });
+
   it('a target id beyond GraphQL Int: the relationship’s id is an error, never a minted id', async () => {
     setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.0.target.id', value: TOO_BIG } });
     const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { nodes { target { name } } } } }`, { id: ORG });

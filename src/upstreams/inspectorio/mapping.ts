@@ -2,7 +2,7 @@ import { invalidValue, reportUnknownValue, type Checked } from '../../domain/che
 import { UpstreamShapeError } from '../../errors.js';
 import type { Contact, Organization, OrganizationRelationship, OrganizationType, RelationshipPermission } from '../../domain/types.js';
 import { isRecord } from '../shape.js';
-import { readId, readObject, readOptionalString, readString } from '../values.js';
+import { readId, readJsonObject, readObject, readOptionalString, readString } from '../values.js';
 
 // Inspectorio wire → domain. A body without the documented structure (no `data` array, an
 // item that is no object) is an UpstreamShapeError: the whole call fails. A single value the
@@ -51,8 +51,9 @@ export function toOrganizationType(code: unknown, field = 'type'): Checked<Organ
  * relationship list: the list stays readable when Inspectorio adds one, and a caller is never
  * told of a permission it cannot interpret (leaving one out grants nothing).
  */
-export function toPermissions(values: unknown): RelationshipPermission[] {
-  if (!Array.isArray(values)) return [];
+export function toPermissions(values: unknown): Checked<RelationshipPermission[]> {
+  if (values === null || values === undefined) return [];
+  if (!Array.isArray(values)) return invalidValue(UPSTREAM, 'permissions', values, 'is not a list');
   const permissions: RelationshipPermission[] = [];
   for (const value of values) {
     const permission = typeof value === 'string' ? PERMISSIONS[value] : undefined;
@@ -100,10 +101,16 @@ export function toOrganizationRelationship(body: unknown): OrganizationRelations
         ? null
         : readObject(UPSTREAM, body.leadSupplier, 'leadSupplier', (lead) => toOrganizationRecord(lead, 'leadSupplier.')),
     types: types.map((t) => (typeof t === 'string' ? t : invalidValue(UPSTREAM, 'types[]', t, 'is not a string'))),
-    customFields: isRecord(body.customFields) ? body.customFields : {},
-    contacts: Array.isArray(body.contacts) ? body.contacts.map((c) => readObject(UPSTREAM, c, 'contacts[]', toContact)) : [],
+    customFields: readJsonObject(UPSTREAM, body, 'customFields', {}),
+    contacts: readList(body.contacts, 'contacts', (c) => readObject(UPSTREAM, c, 'contacts[]', toContact)),
     permissions: toPermissions(body.permissions),
   };
+}
+
+/** A list member: empty when absent or null, an InvalidUpstreamValue when it is not a list. */
+function readList<T>(value: unknown, field: string, item: (value: unknown) => T): Checked<T[]> {
+  if (value === null || value === undefined) return [];
+  return Array.isArray(value) ? value.map(item) : invalidValue(UPSTREAM, field, value, 'is not a list');
 }
 
 export function toOrganizationRelationships(body: unknown): OrganizationRelationship[] {

@@ -2,7 +2,7 @@ import { UpstreamShapeError } from '../../errors.js';
 import type { Asset, Company, PartnerCompanyRelationship, PartnerRelationshipPage } from '../../domain/types.js';
 import { isRecord } from '../shape.js';
 import { invalidValue } from '../../domain/checked.js';
-import { GRAPHQL_INT_MAX, readDateTime, readId, readObject, readOptionalDateTime, readOptionalInt, readOptionalString, readString } from '../values.js';
+import { GRAPHQL_INT_MAX, readDateTime, readId, readJsonObject, readObject, readOptionalDateTime, readOptionalInt, readOptionalString, readString } from '../values.js';
 
 // iQmetrix wire → domain. Checks what the graph relies on and nothing more. A body without
 // the documented structure (no `items` array, an item that is no object) is an
@@ -45,7 +45,6 @@ export function toPartnerCompanyRelationship(item: unknown): PartnerCompanyRelat
 
 export function toCompany(body: unknown): Company {
   if (!isRecord(body)) throw new UpstreamShapeError('company is not an object');
-  const attributes = body.Attributes;
   return {
     companyId: readId(UPSTREAM, body, 'Id'),
     name: readString(UPSTREAM, body, 'Name'),
@@ -54,7 +53,7 @@ export function toCompany(body: unknown): Company {
     clientEntityId: readOptionalString(UPSTREAM, body, 'ClientEntityId'),
     createdAt: readOptionalDateTime(UPSTREAM, body, 'CreatedUtc'),
     lastModifiedAt: readOptionalDateTime(UPSTREAM, body, 'LastModifiedUtc'),
-    attributes: isRecord(attributes) ? attributes : null,
+    attributes: readJsonObject(UPSTREAM, body, 'Attributes', null),
     logo: body.Logo === null || body.Logo === undefined ? null : readObject(UPSTREAM, body.Logo, 'Logo', toAsset),
   };
 }
