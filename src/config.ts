@@ -4,7 +4,7 @@
 import { DEFAULT_TRANSPORT_SETTINGS, type TransportSettings } from './http/transport.js';
 import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/limits/settings.js';
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
-import { routeKey, type UpstreamDefinition } from './upstreams/definition.js';
+import { ttlVariableConflicts, type UpstreamDefinition } from './upstreams/definition.js';
 import { INSPECTORIO } from './upstreams/inspectorio/definition.js';
 import { IQMETRIX } from './upstreams/iqmetrix/definition.js';
 import { LOG_LEVELS } from './logger.js';
@@ -96,10 +96,12 @@ export interface CacheSettings {
   /** Size bound of the in-memory LRU, in bytes. */
   maxMemoryBytes: number;
   /**
-   * Default time to live of each route's reads, in seconds, when the upstream sends no
-   * Cache-Control, by `<upstream> <route name>`: the route table's lifetime, or its CACHE_TTL_* variable.
+   * The CACHE_TTL_* variables that are set, by name, in seconds: each overrides the default
+   * lifetime (used when the upstream sends no Cache-Control) of every route that names it.
+   * startGateway turns them into per-route lifetimes with the definitions it registers
+   * (routeTtls, src/upstreams/definition.ts); unset variables leave the route tables' defaults.
    */
-  ttlSeconds: Record<string, number>;
+  ttlVariables: Record<string, number>;
   /** How long an automatic persisted query stays registered, in seconds. */
   apqTtlSeconds: number;
   /** Prefix of every key in Redis, so that several deployments can share one. */
@@ -200,7 +202,11 @@ class EnvReader {
 }
 
 export interface LoadConfigOptions {
-  /** Upstreams added beside the built-in two (startGateway's `extensions`): their routes' CACHE_TTL_* variables are read too. */
+  /**
+   * Upstreams added beside the built-in two (startGateway's `extensions`), and replacements of
+   * a built-in one (same name, e.g. `withRoutes(IQMETRIX, …)`): their routes' CACHE_TTL_*
+   * variables are read and checked too.
+   */
   upstreams?: readonly UpstreamDefinition[];
 }
 
@@ -284,7 +290,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 
   const observability = readObservability(read, production);
 
-  const cache = readCache(read, [IQMETRIX, INSPECTORIO, ...(options.upstreams ?? [])]);
+  const given = options.upstreams ?? [];
+  const cache = readCache(read, [...[IQMETRIX, INSPECTORIO].filter((builtIn) => !given.some((definition) => definition.name === builtIn.name)), ...given]);
   const edge = readEdge(read, authMode, cache);
   const sharedCaps = readSharedCaps(read, cache);
   read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
@@ -416,7 +423,7 @@ function readCache(read: EnvReader, upstreams: readonly UpstreamDefinition[]): C
     enabled: read.bool('CACHE_ENABLED', true),
     redisUrl,
     maxMemoryBytes: read.int('CACHE_MAX_MEMORY_BYTES', 64 * 1024 * 1024, 1024, 16 * 1024 ** 3),
-    ttlSeconds: readRouteTtls(read, upstreams, day),
+    ttlVariables: readTtlVariables(read, upstreams, day),
     apqTtlSeconds: read.int('APQ_TTL_SECONDS', day, 0, 30 * day),
     keyPrefix: read.string('CACHE_KEY_PREFIX') ?? 'gw',
     staleGraceSeconds: read.int('CACHE_STALE_GRACE_SECONDS', 0, 0, day),
@@ -440,17 +447,19 @@ function readSharedCaps(read: EnvReader, cache: CacheSettings): SharedCapSetting
   return shared && cache.redisUrl ? settings : null;
 }
 
-/** Each cached route's lifetime: its CACHE_TTL_* variable (one variable may serve several routes), else the route table's. */
-function readRouteTtls(read: EnvReader, upstreams: readonly UpstreamDefinition[], maxSeconds: number): Record<string, number> {
-  const byVariable = new Map<string, number>();
-  const ttls: Record<string, number> = {};
+/**
+ * The CACHE_TTL_* variables these routes name that are set, checked once each (one variable may
+ * serve several routes, which must then agree on its default: see ttlVariableConflicts).
+ */
+function readTtlVariables(read: EnvReader, upstreams: readonly UpstreamDefinition[], maxSeconds: number): Record<string, number> {
+  read.problems.push(...ttlVariableConflicts(upstreams));
+  const variables: Record<string, number> = {};
   for (const upstream of upstreams) {
     for (const route of Object.values(upstream.routes)) {
-      if (!route.cache) continue;
-      const { env, ttlSeconds } = route.cache;
-      if (!byVariable.has(env)) byVariable.set(env, read.int(env, ttlSeconds, 0, maxSeconds));
-      ttls[routeKey(upstream.name, route.name)] = byVariable.get(env)!;
+      const env = route.cache?.env;
+      if (env === undefined || env in variables || read.string(env) === undefined) continue;
+      variables[env] = read.int(env, route.cache!.ttlSeconds, 0, maxSeconds);
     }
   }
-  return ttls;
+  return variables;
 }

@@ -28,8 +28,8 @@ import { privateResponsesPlugin } from './plugins/cache-hints/index.js';
 import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
 import { UpstreamReadCache } from './cache/upstream-cache.js';
 import { staleReadsPlugin } from './cache/stale-plugin.js';
-import { defaultTtls } from './upstreams/definition.js';
-import { Upstreams, type ExtraUpstream, type UpstreamTargets, type UpstreamsOptions } from './upstreams/index.js';
+import { routeTtls, ttlVariableConflicts } from './upstreams/definition.js';
+import { Upstreams, registeredDefinitions, type ExtraUpstream, type UpstreamTargets, type UpstreamsOptions } from './upstreams/index.js';
 import { SharedCaps } from './http/concurrency/shared.js';
 
 export interface GatewayOptions {
@@ -48,8 +48,9 @@ export interface GatewayOptions {
   extensions?: GatewayExtensions;
   /**
    * Replacements of the built-in upstream definitions: the same routes with other policies,
-   * circuits or cache lifetimes (`withRoutes`, src/upstreams/definition.ts). Give them to
-   * `loadConfig(env, { upstreams })` too when they change a cache lifetime.
+   * circuits or cache lifetimes (`withRoutes`, src/upstreams/definition.ts). Their routes'
+   * default lifetimes apply unless a CACHE_TTL_* variable is set; give them to
+   * `loadConfig(env, { upstreams })` too when they name a variable the built-in one does not.
    */
   upstreamDefinitions?: UpstreamsOptions['definitions'];
 }
@@ -112,13 +113,18 @@ export async function startGateway({
   // The client's address (the rate limit's key without a JWT) from X-Forwarded-For, as far as TRUST_PROXY says.
   if (config.edge.trustProxy !== undefined) app.set('trust proxy', config.edge.trustProxy);
   // gzip or br when the client accepts it: a partner's supply network is tens of kB of JSON
-  // that shrinks about tenfold. Below 1 kB the framing costs more than it saves.
+  // that shrinks about sixfold (17 kB to 3 kB). Below 1 kB the framing costs more than it saves.
   app.use(compression({ threshold: 1024 }));
   const httpServer = http.createServer(app);
   const observability = new Observability({ logger: gatewayLogger, tracerProvider, breakerHalfOpenAfterMs: config.resilience.breakerHalfOpenAfterMs });
   // Upstream reads and APQ share one store: Redis across replicas with REDIS_URL, else an LRU.
   const store = createSharedStore({ redisUrl: config.cache.redisUrl, maxMemoryBytes: config.cache.maxMemoryBytes, keyPrefix: config.cache.keyPrefix, timeoutMs: config.cache.timeoutMs });
-  const ttlSeconds = { ...defaultTtls(extraUpstreams.map((upstream) => upstream.definition)), ...config.cache.ttlSeconds };
+  // Each cached route's lifetime, from the definitions this gateway registers (a replaced
+  // built-in brings its own defaults) and the CACHE_TTL_* variables that are set.
+  const registered = registeredDefinitions(upstreamDefinitions, extraUpstreams);
+  const conflicts = ttlVariableConflicts(registered);
+  if (conflicts.length > 0) throw new RangeError(conflicts.join(' '));
+  const ttlSeconds = routeTtls(registered, config.cache.ttlVariables);
   const readCache = config.cache.enabled
     ? new UpstreamReadCache(store.cache, ttlSeconds, observability.metrics, {
         staleGraceSeconds: config.cache.staleGraceSeconds,
@@ -145,10 +151,11 @@ export async function startGateway({
     limiter: sharedCaps && ((upstream, maxInFlight) => sharedCaps.limiter(upstream, targets[upstream as keyof UpstreamTargets]?.url ?? upstream, maxInFlight)),
   });
   observability.watch(upstreams);
-  observability.readiness.describeUpstreams({
-    iqmetrix: simulated ? 'simulator' : withoutCredentials(targets.iqmetrix.url),
-    inspectorio: simulated ? 'simulator' : withoutCredentials(targets.inspectorio.url),
-  });
+  // Every registered upstream, added ones too; only the built-in two are ever the simulators.
+  const added = new Set(extraUpstreams.map((upstream) => upstream.definition.name));
+  observability.readiness.describeUpstreams(
+    Object.fromEntries(Object.entries(upstreams.baseUrls()).map(([name, url]) => [name, simulated && !added.has(name) ? 'simulator' : withoutCredentials(url)])),
+  );
   /** Closed after the upstream pools, on `close()`. */
   const closeHooks: Array<() => Promise<void> | void> = [() => store.close(), () => observability.close()];
   if (sharedCaps) closeHooks.push(() => sharedCaps.close());

@@ -90,3 +90,22 @@ export function checkPolicy(where: string, policy: RequestPolicy | undefined): R
   if (share !== undefined && !(share > 0 && share <= 1)) throw new RangeError(`${where}: inFlightShare must be in (0, 1] (got ${share})`);
   return policy;
 }
+
+/**
+ * Checks a route's circuit settings where the route table is written, with the ranges
+ * UPSTREAM_BREAKER_* accept (src/config.ts): a threshold outside (0, 1) would otherwise throw
+ * inside cockatiel at the route's first call and fail it as an internal error.
+ */
+export function checkBreaker(where: string, breaker: Partial<BreakerSettings> | undefined): Partial<BreakerSettings> | undefined {
+  if (!breaker) return breaker;
+  const threshold = breaker.breakerThreshold;
+  if (threshold !== undefined && !(threshold >= 0.01 && threshold <= 0.99)) throw new RangeError(`${where}: breakerThreshold must be a number from 0.01 to 0.99 (got ${threshold})`);
+  const whole = (name: Exclude<keyof BreakerSettings, 'breakerThreshold'>, min: number, max: number) => {
+    const value = breaker[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= min && value <= max)) throw new RangeError(`${where}: ${name} must be a whole number from ${min} to ${max} (got ${value})`);
+  };
+  whole('breakerWindowMs', 1_000, 600_000);
+  whole('breakerMinCalls', 1, 100_000);
+  whole('breakerHalfOpenAfterMs', 1, 600_000);
+  return breaker;
+}

@@ -55,7 +55,8 @@ export class Observability {
 
   /** Reads the circuit breakers of these upstreams for /readyz and the breaker gauge. */
   watch(upstreams: Upstreams): void {
-    const states = () => ({ iqmetrix: upstreams.iqmetrix.breakerState, inspectorio: upstreams.inspectorio.breakerState });
+    // Every registered upstream, so an added one is in /readyz and the gauge with no further code.
+    const states = () => upstreams.breakerStates();
     this.readiness.watchBreakers(states);
     this.metrics.watchBreakers(states);
   }

@@ -1,5 +1,5 @@
 import type { UpstreamRequest, UpstreamResponse, UpstreamHooks } from '../http/transport.js';
-import { checkPolicy, resolvePolicy, type BreakerSettings, type PolicySource, type RequestPolicy } from '../http/policy.js';
+import { checkBreaker, checkPolicy, resolvePolicy, type BreakerSettings, type PolicySource, type RequestPolicy } from '../http/policy.js';
 
 // The shape of one upstream's definition (src/upstreams/<name>/definition.ts): where it is
 // configured, and its route table. Everything else reads routes from here: the clients build
@@ -86,8 +86,11 @@ export function defineUpstream<Routes extends Record<string, RouteDefinition>>(d
     if (names.has(route.name)) throw new RangeError(`${where}: another route has the same name`);
     names.add(route.name);
     if (typeof route.policy !== 'function') checkPolicy(where, route.policy);
+    checkBreaker(where, route.breaker);
     if (route.cache && !(Number.isInteger(route.cache.ttlSeconds) && route.cache.ttlSeconds >= 0)) throw new RangeError(`${where}: cache.ttlSeconds must be a whole number ≥ 0`);
   }
+  const conflict = ttlVariableConflicts([definition])[0];
+  if (conflict) throw new RangeError(`${definition.name}: ${conflict}`);
   return definition;
 }
 

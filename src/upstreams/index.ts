@@ -18,6 +18,15 @@ export type { UpstreamTargets } from '../config.js';
 /** The definitions of the upstreams the graph is built on. */
 export const BUILT_IN_UPSTREAMS: readonly UpstreamDefinition[] = [IQMETRIX, INSPECTORIO];
 
+/**
+ * The definitions a gateway with these options registers, in order: iQmetrix and Inspectorio
+ * (or their replacements), then the added upstreams. startGateway derives the routes' cache
+ * lifetimes from them.
+ */
+export function registeredDefinitions(definitions: UpstreamsOptions['definitions'] = {}, extra: readonly ExtraUpstream[] = []): UpstreamDefinition[] {
+  return [definitions.iqmetrix ?? IQMETRIX, definitions.inspectorio ?? INSPECTORIO, ...extra.map((upstream) => upstream.definition)];
+}
+
 /** The caller's headers, as far as pass-through mode reads them. */
 export type CallerHeaders = Record<string, string | string[] | undefined>;
 
@@ -93,7 +102,7 @@ export class Upstreams {
     this.authMode = authMode;
     this.iqmetrixDefinition = definitions.iqmetrix ?? IQMETRIX;
     this.inspectorioDefinition = definitions.inspectorio ?? INSPECTORIO;
-    const names = [this.iqmetrixDefinition, this.inspectorioDefinition, ...extra.map((upstream) => upstream.definition)].map((definition) => definition.name);
+    const names = registeredDefinitions(definitions, extra).map((definition) => definition.name);
     const twice = names.find((name, i) => names.indexOf(name) !== i);
     if (twice !== undefined) throw new RangeError(`two upstreams are named ${JSON.stringify(twice)}: each needs a name of its own`);
     const settings = { ...DEFAULT_TRANSPORT_SETTINGS, ...resilience };
@@ -150,6 +159,11 @@ export class Upstreams {
     const entry = this.registered.get(name);
     if (!entry) throw new RangeError(`no upstream named ${JSON.stringify(name)}; known: ${[...this.registered.keys()].join(', ')}`);
     return entry.transport;
+  }
+
+  /** Each upstream's base URL (no credentials, no query), by upstream name, in registration order. */
+  baseUrls(): Record<UpstreamName, string> {
+    return Object.fromEntries([...this.registered].map(([name, entry]) => [name, entry.transport.baseUrl]));
   }
 
   /** Each upstream's circuit, by upstream name (for /readyz and the breaker gauge). */

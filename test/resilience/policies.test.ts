@@ -248,6 +248,21 @@ describe('per-route policy (the route table overrides the UPSTREAM_* defaults)',
     }
   });
 
+  it('a route\'s cache lifetime changed with withRoutes applies to that route only', async () => {
+    const stack = await startStack({
+      env: { CACHE_ENABLED: 'true', CACHE_KEY_PREFIX: `h1c-ttl-${process.pid}` },
+      gateway: { upstreamDefinitions: { iqmetrix: withRoutes(IQMETRIX, { company: { cache: { ttlSeconds: 0, env: 'CACHE_TTL_COMPANY' } } }) } },
+    });
+    try {
+      const both = `{ company(id: ${companyIds(stack, 1)[0]}) { name } ${organizationQuery(stack)} }`;
+      for (let i = 0; i < 2; i++) expect((await stack.query(both)).body.errors).toBeUndefined();
+      // Company reads are no longer kept (lifetime 0); organizations keep the route table's 60 s.
+      expect(stack.upstreamRequests()).toEqual({ [COMPANY]: 2, [ORGANIZATION]: 1 });
+    } finally {
+      await stack.close();
+    }
+  });
+
   it('a route\'s share of the in-flight cap bounds that route', async () => {
     const stack = await startStack({
       targets: (_, d) => ({ ...d, iqmetrix: { ...d.iqmetrix, maxInFlight: 8 } }),

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { inspectorioRoutes, iqmetrixRoutes } from '../../src/sim/index.js';
-import { defineUpstream, routeKey, transportHooks, withRoutes, type UpstreamDefinition } from '../../src/upstreams/definition.js';
+import { defineUpstream, routeKey, routeTtls, transportHooks, withRoutes, type UpstreamDefinition } from '../../src/upstreams/definition.js';
 import { BUILT_IN_UPSTREAMS } from '../../src/upstreams/index.js';
 import { INSPECTORIO, INSPECTORIO_MAX_EXTERNAL_IDS } from '../../src/upstreams/inspectorio/definition.js';
 import { chunkExternalIds, MAX_EXTERNAL_ID_QUERY_LENGTH } from '../../src/upstreams/inspectorio/external-ids.js';
@@ -37,13 +37,41 @@ describe('the built-in route tables', () => {
     expect(undocumented).toEqual([]);
   });
 
-  it("give config each cached route's lifetime, overridden by its variable (one variable may serve two routes)", () => {
+  it("give each cached route its lifetime, overridden by its variable (one variable may serve two routes)", () => {
     const config = loadConfig({ CACHE_TTL_ORGANIZATION: '7' });
-    expect(config.cache.ttlSeconds[routeKey('inspectorio', INSPECTORIO.routes.organization.name)]).toBe(7);
-    expect(config.cache.ttlSeconds[routeKey('inspectorio', INSPECTORIO.routes.organizations.name)]).toBe(7);
-    expect(config.cache.ttlSeconds[routeKey('iqmetrix', IQMETRIX.routes.company.name)]).toBe(IQMETRIX.routes.company.cache.ttlSeconds);
+    expect(config.cache.ttlVariables).toEqual({ CACHE_TTL_ORGANIZATION: 7 });
+    const ttls = routeTtls(BUILT_IN_UPSTREAMS, config.cache.ttlVariables);
+    expect(ttls[routeKey('inspectorio', INSPECTORIO.routes.organization.name)]).toBe(7);
+    expect(ttls[routeKey('inspectorio', INSPECTORIO.routes.organizations.name)]).toBe(7);
+    expect(ttls[routeKey('iqmetrix', IQMETRIX.routes.company.name)]).toBe(IQMETRIX.routes.company.cache.ttlSeconds);
     // The token endpoint has no lifetime: it is never cached.
-    expect(config.cache.ttlSeconds[routeKey('iqmetrix', IQMETRIX.routes.token.name)]).toBeUndefined();
+    expect(ttls[routeKey('iqmetrix', IQMETRIX.routes.token.name)]).toBeUndefined();
+  });
+
+  it("a replaced built-in brings its own default lifetime; a set variable still overrides it", () => {
+    const company = routeKey('iqmetrix', IQMETRIX.routes.company.name);
+    const replaced = withRoutes(IQMETRIX, { company: { cache: { ttlSeconds: 5, env: 'CACHE_TTL_COMPANY' } } });
+    expect(routeTtls([replaced, INSPECTORIO], loadConfig({}, { upstreams: [replaced] }).cache.ttlVariables)[company]).toBe(5);
+    expect(routeTtls([replaced, INSPECTORIO], loadConfig({ CACHE_TTL_COMPANY: '9' }).cache.ttlVariables)[company]).toBe(9);
+    // A replacement naming a variable of its own: given to loadConfig, that variable is read (and the built-in's no longer is).
+    const renamed = withRoutes(IQMETRIX, { company: { cache: { ttlSeconds: 5, env: 'CACHE_TTL_COMPANY_FAST' } } });
+    const config = loadConfig({ CACHE_TTL_COMPANY_FAST: '2', CACHE_TTL_COMPANY: 'ignored' }, { upstreams: [renamed] });
+    expect(routeTtls([renamed, INSPECTORIO], config.cache.ttlVariables)[company]).toBe(2);
+  });
+
+  it('refuses routes that share a variable with different defaults', () => {
+    expect(() => withRoutes(INSPECTORIO, { organization: { cache: { ttlSeconds: 5, env: 'CACHE_TTL_ORGANIZATION' } } })).toThrow(
+      /CACHE_TTL_ORGANIZATION serves routes with different default lifetimes \(inspectorio GET \/v1\/organizations\/\{id\}: 5 s, inspectorio GET \/v1\/organizations: 60 s\)/,
+    );
+    const stock = { name: 'GET /stock', method: 'GET' as const, path: () => '/stock', map: (body: unknown) => body, cache: { ttlSeconds: 1, env: 'CACHE_TTL_COMPANY' } };
+    const other = defineUpstream({ name: 'other', settings: { url: 'OTHER_URL', maxInFlight: 'OTHER_MAX_IN_FLIGHT', credentials: [] }, maxInFlight: { default: 1, max: 1 }, routes: { stock } });
+    let problems: string[] = [];
+    try {
+      loadConfig({}, { upstreams: [other] });
+    } catch (error) {
+      if (error instanceof ConfigError) problems = error.problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^CACHE_TTL_COMPANY serves routes with different default lifetimes \(iqmetrix GET \/Companies\(\{id\}\): 60 s, other GET \/stock: 1 s\)/)]);
   });
 
   it('a bad lifetime is one problem naming its variable, however many routes share it', () => {
@@ -70,6 +98,14 @@ describe('defineUpstream', () => {
       /things route a \(GET \/things\/\{id\}\): inFlightShare must be in \(0, 1\]/,
     );
     expect(() => withRoutes(IQMETRIX, { company: { policy: { maxRetries: -1 } } })).toThrow(/maxRetries must be a whole number ≥ 0/);
+  });
+
+  it('refuses a circuit out of range where the table is written, not at the first call', () => {
+    expect(() => withRoutes(IQMETRIX, { company: { breaker: { breakerThreshold: 1 } } })).toThrow(
+      /iqmetrix route company \(GET \/Companies\(\{id\}\)\): breakerThreshold must be a number from 0.01 to 0.99 \(got 1\)/,
+    );
+    expect(() => withRoutes(IQMETRIX, { company: { breaker: { breakerWindowMs: 10 } } })).toThrow(/breakerWindowMs must be a whole number from 1000 to 600000/);
+    expect(() => withRoutes(IQMETRIX, { company: { breaker: { breakerMinCalls: 3, breakerHalfOpenAfterMs: 60_000 } } })).not.toThrow();
   });
 
   it('checks what a policy function returns, per request', () => {

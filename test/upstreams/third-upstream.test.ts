@@ -111,6 +111,19 @@ describe('a third upstream added through extensions', () => {
     expect(warehouse.seen.filter((s) => s.path === '/api/stock/C-3')).toHaveLength(3);
   });
 
+  it('is in /readyz and the breaker gauge like the built-in upstreams', async () => {
+    const base = gateway.url.replace(/\/graphql$/, '');
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { upstreams: Record<string, string> }).upstreams).toEqual({
+      iqmetrix: sims.iqmetrix.url.replace(/\/$/, ''),
+      inspectorio: sims.inspectorio.url.replace(/\/$/, ''),
+      warehouse: warehouse.url,
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^gateway_upstream_breaker_state\{upstream="warehouse"\} 0$/m);
+  });
+
   it('refuses a bad argument before any upstream call', async () => {
     const res = await query(`{ stockLevel(sku: "../admin") { onHand } }`);
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
