@@ -1,5 +1,6 @@
 import type { UpstreamName } from '../errors.js';
 import { InvalidUpstreamValue, invalidValueFailure } from '../http/failures.js';
+import { bodyExcerpt } from '../http/redact.js';
 import { logger } from '../logger.js';
 
 // Lazy validation of upstream values. One odd value in one record (an id beyond GraphQL Int,
@@ -82,7 +83,8 @@ export function reportUnknownValue(upstream: UpstreamName, field: string, raw: u
   logger.warn({ upstream, field, value: shown, mappedTo }, 'upstream sent a value this gateway does not know; answered as a forward-compatible value');
 }
 
+/** The raw value for the log: short, and with anything shaped like a credential redacted (an upstream may put one anywhere). */
 function describeRaw(raw: unknown): string {
-  const text = raw === undefined ? 'undefined' : (JSON.stringify(raw) ?? String(raw));
+  const text = bodyExcerpt(raw === undefined ? 'undefined' : (JSON.stringify(raw) ?? String(raw)), []);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
