@@ -46,6 +46,7 @@ let distinctCompanies: number[];
 let auditorIds: number[];
 let router: HiveGateway;
 let proxy: RecordingProxy;
+let hints: string[];
 
 /** Representations our subgraph received per `_entities` fetch, by entity type. */
 function representationsSent(): Array<{ typename: string; count: number }> {
@@ -95,6 +96,7 @@ beforeAll(async () => {
   if (composition.apollo.errors.length || !composition.guild.supergraphSdl) {
     throw new Error(`composition failed:\n${[...composition.apollo.errors, ...composition.guild.errors].join('\n')}`);
   }
+  hints = composition.apollo.hints.map((hint) => hint.code);
   router = await startHiveGateway(composition.guild.supergraphSdl);
 }, 60_000);
 
@@ -136,6 +138,10 @@ describe('the subgraph SDL', () => {
 });
 
 describe('a query across both subgraphs', () => {
+  it('composes under both composers, Apollo hinting only that CacheControlScope (our directive argument type) is unused', () => {
+    expect(hints).toEqual(['UNUSED_ENUM_TYPE']);
+  });
+
   it('resolves 50 Company references (40 distinct) with one request per distinct company and ONE Inspectorio batch', async () => {
     const { dataset } = stack.sims;
     const result = await supergraphQuery(`{
