@@ -100,15 +100,17 @@ export class UpstreamReadCache {
     this.local = localMaxBytes > 0 ? new InMemoryLRUCache<LocalEntry>({ maxSize: localMaxBytes, sizeCalculation: (entry, key) => entry.bytes + key.length }) : undefined;
   }
 
-  /** `url` is the whole URL, base included: two deployments sharing a Redis never collide. */
+  /**
+   * `url` is the whole URL, base included: two deployments sharing a Redis never collide. The
+   * key is plain text in process; in Redis it is hashed (`sharedKey`).
+   */
   key(upstream: UpstreamName, credentialFingerprint: string, url: string): string {
-    // Hashed so that keys stay short and no path detail lands in Redis key listings.
-    return `up:${upstream}:${createHash('sha256').update(`${credentialFingerprint}\u0000${url}`).digest('base64url')}`;
+    return `up:${upstream}:${credentialFingerprint}\u0000${url}`;
   }
 
   /** The key of one record (e.g. `organization 6000`), for one credential. */
   recordKey(upstream: UpstreamName, credentialFingerprint: string, record: string): string {
-    return `rec:${upstream}:${createHash('sha256').update(`${credentialFingerprint}\u0000${record}`).digest('base64url')}`;
+    return `rec:${upstream}:${credentialFingerprint}\u0000${record}`;
   }
 
   /** Whether reads of this route are cached at all (a route with no TTL skips the store). */
@@ -139,7 +141,7 @@ export class UpstreamReadCache {
     const local = await this.local?.get(key);
     if (local && local.read.staleUntil > now) return local.read as CachedRead<T>;
     if (!this.sharedStore) return undefined;
-    const stored = await this.store.get(key);
+    const stored = await this.store.get(sharedKey(key));
     if (stored === undefined) return undefined;
     const parsed = parseStored(stored);
     if (!parsed || parsed.staleUntil <= now) return undefined;
@@ -195,7 +197,7 @@ export class UpstreamReadCache {
     if (this.sharedStore) {
       const ttl = Math.ceil((lifetimes.staleUntil - Date.now()) / 1000);
       if (ttl > 0) {
-        this.store.set(key, `${lifetimes.freshUntil} ${lifetimes.staleUntil} ${lifetimes.bornAt}\n${body}`, { ttl }).catch(() => {});
+        this.store.set(sharedKey(key), `${lifetimes.freshUntil} ${lifetimes.staleUntil} ${lifetimes.bornAt}\n${body}`, { ttl }).catch(() => {});
       }
     }
     return read;
@@ -216,6 +218,16 @@ export class UpstreamReadCache {
     const ttl = Math.ceil((read.staleUntil - Date.now()) / 1000);
     if (ttl > 0) void this.local.set(key, { read, bytes }, { ttl });
   }
+}
+
+/**
+ * A key as Redis sees it: hashed, so that keys stay short and no credential fingerprint or
+ * path detail lands in Redis key listings. Only computed on the way to Redis: an in-process
+ * hit costs no hash.
+ */
+function sharedKey(key: string): string {
+  const colon = key.indexOf(':', key.indexOf(':') + 1);
+  return `${key.slice(0, colon)}:${createHash('sha256').update(key.slice(colon + 1)).digest('base64url')}`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {
