@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { untilAborted } from '../http/abort.js';
 
 /** What the one shared call runs with: a signal that fires only when every waiter has gone, and the latest waiter's deadline. */
 export interface SharedCallScope {
@@ -59,28 +60,7 @@ export class SharedReads {
   }
 
   private wait(flight: Flight, signal: AbortSignal | undefined): Promise<unknown> {
-    if (!signal) return flight.promise;
-    if (signal.aborted) {
-      this.leave(flight, signal.reason);
-      return Promise.reject(signal.reason);
-    }
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        this.leave(flight, signal.reason);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      flight.promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    return untilAborted(flight.promise, signal, { reason: () => signal?.reason, onAbort: () => this.leave(flight, signal?.reason) });
   }
 
   private leave(flight: Flight, reason: unknown): void {

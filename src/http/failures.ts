@@ -46,12 +46,14 @@ export function statusLine(status: number): string {
 /**
  * No response came back: the circuit is open, the connection failed or timed out, or the
  * operation's deadline (or the client leaving) aborted the call. `error` is what undici,
- * cockatiel or an in-flight limiter threw, unwrapped.
+ * cockatiel or an in-flight limiter threw, unwrapped. `ownCircuit`: the route has a circuit of
+ * its own (the route table's `breaker`), so an open one suspends that route, not the upstream.
  */
-export function noResponseFailure(upstream: UpstreamName, route: string, error: unknown): UpstreamError {
+export function noResponseFailure(upstream: UpstreamName, route: string, error: unknown, { ownCircuit = false }: { ownCircuit?: boolean } = {}): UpstreamError {
   if (error instanceof UpstreamError) return error;
   if (error instanceof BrokenCircuitError) {
-    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} is failing; calls are suspended for a moment (circuit open).`);
+    const failing = ownCircuit ? `${upstream} ${route} is failing; calls to it are` : `${upstream} is failing; calls are`;
+    return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${failing} suspended for a moment (circuit open).`);
   }
   return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} ${route} failed: ${describeTransportError(error)}`, { cause: error });
 }

@@ -10,12 +10,15 @@ import { describeTransportError, isAbort, noResponseFailure, notJsonFailure } fr
 import type { BreakerSettings, RequestPolicy, TransportHooks } from './policy.js';
 import { CallerContextPool } from './caller-context-pool.js';
 import { bodyExcerpt, requestSecrets } from './redact.js';
+import { untilAborted } from './abort.js';
 import { RetryBudget } from './retry-budget.js';
 
 // The one way the gateway talks to an upstream. Upstream clients describe a request
 // (route, path, headers); this runs it on a keep-alive pool behind a circuit breaker and a
-// retry policy, and turns every failure into an UpstreamError carrying a public code, once
-// (the codes themselves: ./failures.ts). It knows no upstream: what differs per route or per
+// retry policy. It answers with whatever status the upstream finally gave (the caller,
+// src/upstreams/call.ts, maps a non-2xx one), and turns a call that got no response (an open
+// circuit, a connection failure, a timeout, the deadline) into an UpstreamError carrying a
+// public code (the codes themselves: ./failures.ts). It knows no upstream: what differs per route or per
 // upstream (timeouts, retries, a route's own circuit or share of the cap, a rate-limit
 // header) it asks of the TransportHooks the route table provides (./policy.ts).
 //
@@ -28,7 +31,11 @@ import { RetryBudget } from './retry-budget.js';
 export interface TransportSettings {
   /** Base URL; its path (e.g. `/v1`) is prefixed to every request path. */
   url: string;
-  /** Connections per upstream = requests in flight at most; the pool queues the rest. */
+  /**
+   * Connections per upstream = requests in flight at most from this process; the pool queues
+   * the rest. With a limiter in the hooks (the Redis-shared cap, src/http/concurrency), that
+   * limiter also holds the cap across replicas, and route shares are taken of this number.
+   */
   maxInFlight: number;
   connectTimeoutMs: number;
   /** Time to the response headers. */
@@ -118,7 +125,11 @@ export interface TransportObserver {
   onRetry?(event: { upstream: UpstreamName; route: string; reason: string; delayMs: number }): void;
   /** A retry was wanted but the retry budget was spent. */
   onRetryBudgetExhausted?(event: { upstream: UpstreamName; route: string }): void;
-  onBreakerStateChange?(event: { upstream: UpstreamName; state: BreakerState }): void;
+  /**
+   * A circuit changed state: the upstream's, or (with `route`) the route's own circuit
+   * (TransportHooks.breaker), which /readyz does not count.
+   */
+  onBreakerStateChange?(event: { upstream: UpstreamName; route?: string; state: BreakerState }): void;
   /**
    * A call failed with this non-2xx answer. `bodyExcerpt` is a bounded excerpt of its body with
    * every credential taken out (./redact.ts): for the log only, never for a client message.
@@ -160,7 +171,7 @@ export class UpstreamTransport {
   private readonly breaker: CircuitBreakerPolicy;
   /** Circuits of routes that have their own (TransportHooks.breaker), by route name. */
   private readonly routeBreakers = new Map<string, CircuitBreakerPolicy | null>();
-  /** Each capped route's share of the in-flight cap, by route name and share. */
+  /** Each capped route's share of the in-flight cap, by route name: one semaphore per route, whatever shares its requests ask. */
   private readonly routeShares = new Map<string, LocalSemaphore>();
   private readonly budget: RetryBudget;
   private readonly limiter: InFlightLimiter;
@@ -216,6 +227,7 @@ export class UpstreamTransport {
     if (own === undefined) {
       const overrides = this.hooks.breaker?.(route);
       own = overrides ? this.createBreaker({ ...this.settings, ...overrides }) : null;
+      own?.onStateChange((state) => this.observer.onBreakerStateChange?.({ upstream: this.upstream, route, state: breakerStateName(state) }));
       this.routeBreakers.set(route, own);
     }
     return own ?? this.breaker;
@@ -333,6 +345,11 @@ export class UpstreamTransport {
       const share = this.shareOf(request.route, policy.inFlightShare);
       if (share) releases.push(await share.acquire(request.signal, request.deadline));
       releases.push(await this.limiter.acquire(request.signal, request.deadline));
+      // undici notices an abort only once a queued request reaches a connection (its
+      // RequestHandler keeps the reason until onConnect), so a call waiting in the pool's queue
+      // behind requests that hang would outlive its operation's deadline by as long as they
+      // hang. The request left behind fails at once when it reaches a connection, before
+      // anything is sent; one that got its answer in the same instant has its body dropped.
       const response = await untilAborted(
         this.pool.request({
           method: request.method ?? 'GET',
@@ -344,6 +361,7 @@ export class UpstreamTransport {
           bodyTimeout: policy.bodyTimeoutMs ?? this.settings.bodyTimeoutMs,
         }),
         request.signal,
+        { onAbandoned: (late) => late.body.destroy() },
       );
       const body = await readBody(response.body, response.headers['content-encoding'], this.settings.maxBodyBytes);
       return { status: response.statusCode, headers: response.headers, body };
@@ -352,13 +370,18 @@ export class UpstreamTransport {
     }
   }
 
-  /** The semaphore of a route's share of the cap; undefined when it may use the whole cap. */
+  /**
+   * The semaphore of a route's share of the cap; undefined when this request may use the whole
+   * cap. One per route: a policy function that gives different shares moves the route's limit
+   * to this request's share (lowering it takes no slot back, it only holds new requests until
+   * the route is under it), so the route never gets a second set of slots.
+   */
   private shareOf(route: string, share: number | undefined): LocalSemaphore | undefined {
     if (share === undefined || share >= 1) return undefined;
     const limit = Math.max(1, Math.floor(share * this.settings.maxInFlight));
-    const key = `${route}\u0000${limit}`;
-    let semaphore = this.routeShares.get(key);
-    if (!semaphore) this.routeShares.set(key, (semaphore = new LocalSemaphore(limit, `${this.upstream} ${route}`)));
+    let semaphore = this.routeShares.get(route);
+    if (!semaphore) this.routeShares.set(route, (semaphore = new LocalSemaphore(limit, `${this.upstream} ${route}`)));
+    else if (semaphore.limit !== limit) semaphore.setLimit(limit);
     return semaphore;
   }
 
@@ -385,7 +408,7 @@ export class UpstreamTransport {
 
   private settle(outcome: Outcome, request: UpstreamRequest): UpstreamResponse {
     if (outcome.response) return outcome.response;
-    throw noResponseFailure(this.upstream, request.route, outcome.error);
+    throw noResponseFailure(this.upstream, request.route, outcome.error, { ownCircuit: Boolean(this.routeBreakers.get(request.route)) });
   }
 
   async close(): Promise<void> {
@@ -431,38 +454,6 @@ function breakerStateName(state: CircuitState): BreakerState {
     case CircuitState.Isolated:
       return 'isolated';
   }
-}
-
-/**
- * `request` as it settles, or the signal's reason as soon as the signal aborts, whichever is
- * first. undici notices an abort only once a queued request reaches a connection (its
- * RequestHandler keeps the reason until onConnect), so a call waiting in the pool's queue
- * behind requests that hang would outlive its operation's deadline by as long as they hang.
- * The request left behind fails at once when it reaches a connection, before anything is
- * sent; one that got its answer in the same instant has its body dropped.
- */
-function untilAborted(request: Promise<Dispatcher.ResponseData>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
-  if (!signal) return request;
-  return new Promise((resolve, reject) => {
-    let gaveUp = false;
-    const onAbort = () => {
-      gaveUp = true;
-      reject(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    request.then(
-      (response) => {
-        signal.removeEventListener('abort', onAbort);
-        if (gaveUp) response.body.destroy();
-        else resolve(response);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        if (!gaveUp) reject(error);
-      },
-    );
-  });
 }
 
 /**

@@ -46,8 +46,10 @@ export interface RouteDefinition<Args extends unknown[] = any[], T = unknown> {
   readonly policy?: PolicySource<UpstreamRequest>;
   /**
    * A circuit of the route's own, with these settings over the UPSTREAM_BREAKER_* ones, so the
-   * route failing never suspends the upstream's other routes (nor they it). Absent: the route
-   * shares the upstream's circuit, which /readyz watches.
+   * route failing never suspends the upstream's other routes (nor they it); `{}` gives it a
+   * circuit of its own with the UPSTREAM_BREAKER_* settings. Its state changes reach the
+   * observers with the route's name (logs, gateway_upstream_route_breaker_state). Absent: the
+   * route shares the upstream's circuit, which /readyz watches.
    */
   readonly breaker?: Partial<BreakerSettings>;
 }

@@ -240,7 +240,11 @@ describe('per-route policy (the route table overrides the UPSTREAM_* defaults)',
 
       stack.resetCounts();
       const res = await stack.query(`{ company(id: ${companyIds(stack, 1)[0]}) { name } ${partnerQuery(stack)} }`);
-      expect(res.body.errors![0]!.message).toMatch(/circuit open/);
+      // The message names the route whose circuit is open, not the whole upstream.
+      expect(res.body.errors![0]!.message).toBe(`iqmetrix ${COMPANY} is failing; calls to it are suspended for a moment (circuit open).`);
+      const { body: metrics } = await stack.gateway.observability.metrics.exposition();
+      expect(metrics).toContain(`gateway_upstream_route_breaker_state{upstream="iqmetrix",route="${COMPANY}"} 2`);
+      expect(metrics).toContain('gateway_upstream_breaker_state{upstream="iqmetrix"} 0');
       expect(res.body.data.partner).not.toBeNull();
       expect(stack.upstreamRequests()).toEqual({ [PARTNER_PAGE]: 1 });
     } finally {
@@ -276,6 +280,28 @@ describe('per-route policy (the route table overrides the UPSTREAM_* defaults)',
       expect(stack.upstreamRequests()).toEqual({ [COMPANY]: 20 });
       // 25 % of 8 connections.
       expect(stack.sims.iqmetrix.requests.maxInFlight).toBe(2);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('a policy function giving different shares moves the route\'s one limit, never adds slots', async () => {
+    const stack = await startStack({
+      targets: (_, d) => ({ ...d, iqmetrix: { ...d.iqmetrix, maxInFlight: 8 } }),
+      gateway: {
+        upstreamDefinitions: {
+          // Alternating 25 % and 50 %: with a semaphore per share the route could hold 2 + 4 = 6.
+          iqmetrix: withRoutes(IQMETRIX, { company: { policy: (request) => ({ inFlightShare: /[02468]\)$/.test(request.path) ? 0.25 : 0.5 }) } }),
+        },
+      },
+    });
+    try {
+      stack.sims.iqmetrix.faults.set(COMPANY, { latencyMs: 30 });
+      const ids = companyIds(stack, 40).map((id) => encodeId('Company', id));
+      const res = await stack.query(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+      expect(res.body.errors).toBeUndefined();
+      expect(stack.upstreamRequests()).toEqual({ [COMPANY]: 40 });
+      expect(stack.sims.iqmetrix.requests.maxInFlight).toBeLessThanOrEqual(4);
     } finally {
       await stack.close();
     }

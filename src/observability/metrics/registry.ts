@@ -86,6 +86,12 @@ export class GatewayMetrics implements CacheMetrics {
     labelNames: ['upstream', 'route'] as const,
     registers: [this.registry],
   });
+  private readonly routeBreakers = new Gauge({
+    name: 'gateway_upstream_route_breaker_state',
+    help: 'Circuit breaker of each route that has its own (the route table\'s `breaker`): 0 closed, 1 half-open, 2 open. A route appears once its circuit first changes state.',
+    labelNames: ['upstream', 'route'] as const,
+    registers: [this.registry],
+  });
   private readonly cacheMisses = new Counter({
     name: 'gateway_upstream_cache_misses_total',
     help: 'Upstream reads the cache could not answer.',
@@ -103,9 +109,9 @@ export class GatewayMetrics implements CacheMetrics {
       help: 'Circuit breaker of each upstream: 0 closed, 1 half-open, 2 open.',
       labelNames: ['upstream'] as const,
       registers: [this.registry],
-      // Read at scrape time from the transports themselves rather than kept from state-change
-      // events: the iQmetrix token endpoint has a breaker of its own that reports under the
-      // same upstream name, and must not overwrite the API's.
+      // Read at scrape time from the transports themselves (the state is cockatiel's, and an
+      // upstream whose circuit never changed state is listed too). Routes with a circuit of
+      // their own are in gateway_upstream_route_breaker_state.
       collect() {
         this.reset();
         for (const [upstream, state] of Object.entries(metrics.breakers?.() ?? {})) {
@@ -168,6 +174,9 @@ export class GatewayMetrics implements CacheMetrics {
     },
     onRetry: ({ upstream, route, reason }) => this.retries.inc({ upstream, route, reason: retryReasonLabel(reason) }),
     onRetryBudgetExhausted: ({ upstream, route }) => this.budgetExhausted.inc({ upstream, route }),
+    onBreakerStateChange: ({ upstream, route, state }) => {
+      if (route !== undefined) this.routeBreakers.set({ upstream, route }, BREAKER_VALUE[state]);
+    },
   };
 
   /** The text exposition: this gateway's series, then the process's. */

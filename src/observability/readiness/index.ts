@@ -49,12 +49,12 @@ export class Readiness {
   }
 
   /**
-   * Times the circuits' openings. The iQmetrix token endpoint's breaker reports under the
-   * iQmetrix name too; its events can only shift this timing, never make a closed API
-   * circuit count as open, because `report` reads the API transport's own state first.
+   * Times the openings of the upstreams' circuits. A route's own circuit (an event with
+   * `route`, such as the iQmetrix token endpoint's) is not the upstream's: it never counts here.
    */
   readonly observer: TransportObserver = {
-    onBreakerStateChange: ({ upstream, state }) => {
+    onBreakerStateChange: ({ upstream, route, state }) => {
+      if (route !== undefined) return;
       if (state === 'open') this.openedAt.set(upstream, Date.now());
       else if (state !== 'isolated') this.openedAt.delete(upstream);
     },

@@ -33,12 +33,17 @@ export const IQMETRIX = defineUpstream({
       map: (body: unknown) => toCompany(body),
       cache: { ttlSeconds: 60, env: 'CACHE_TTL_COMPANY' },
     },
-    /** On the accounts service. Never retried (a POST), never cached. */
+    /**
+     * On the accounts service. Never retried (a POST), never cached. A circuit of its own
+     * (UPSTREAM_BREAKER_* settings): the accounts service failing is not the API failing, and
+     * its state changes are logged and counted under this route, not as the iqmetrix circuit.
+     */
     token: {
       name: 'POST /oauth2/token',
       method: 'POST',
       path: () => `/oauth2/token`,
       map: (body: unknown) => toTokenGrant(body),
+      breaker: {},
     },
   },
   retryDelayMs: rateLimitResetMs,

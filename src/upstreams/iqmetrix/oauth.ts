@@ -1,6 +1,7 @@
 import { UpstreamError, UpstreamShapeError } from '../../errors.js';
 import { tokenMalformedFailure, tokenNotReadyFailure, tokenRefusedFailure } from '../../http/failures.js';
 import type { UpstreamTransport } from '../../http/transport.js';
+import { untilAborted } from '../../http/abort.js';
 import { fingerprint, type CredentialSource } from '../credentials.js';
 import { IQMETRIX } from './definition.js';
 import type { TokenGrant } from './token-grant.js';
@@ -40,7 +41,7 @@ export class IqmetrixOAuth implements CredentialSource {
   }
 
   async headers(signal?: AbortSignal): Promise<Record<string, string>> {
-    const token = this.token && this.now() < this.token.renewAt ? this.token : await untilAborted(this.renewToken(), signal);
+    const token = this.token && this.now() < this.token.renewAt ? this.token : await this.sharedGrant(signal);
     return { authorization: `Bearer ${token.accessToken}` };
   }
 
@@ -48,8 +49,16 @@ export class IqmetrixOAuth implements CredentialSource {
     // Another call may have renewed the token since this one was sent: then just retry.
     if (this.token && rejected.authorization !== `Bearer ${this.token.accessToken}`) return true;
     if (this.token) this.token.renewAt = 0;
-    await untilAborted(this.renewToken(), signal);
+    await this.sharedGrant(signal);
     return true;
+  }
+
+  /**
+   * Waits for the shared grant, but no longer than this caller's own deadline: the grant goes
+   * on for the others (it is bounded by the transport's timeouts).
+   */
+  private sharedGrant(signal: AbortSignal | undefined): Promise<Token> {
+    return untilAborted(this.renewToken(), signal, { reason: () => tokenNotReadyFailure(IQMETRIX.name) });
   }
 
   private renewToken(): Promise<Token> {
@@ -104,26 +113,3 @@ export class IqmetrixOAuth implements CredentialSource {
   }
 }
 
-/**
- * Waits for the shared grant, but no longer than this caller's own deadline: the grant goes
- * on for the others (it is bounded by the transport's timeouts).
- */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  const deadline = () => tokenNotReadyFailure(IQMETRIX.name);
-  if (signal.aborted) return Promise.reject(deadline());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(deadline());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
