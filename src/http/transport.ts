@@ -503,6 +503,8 @@ function decode(body: Readable, contentEncoding: string | string[] | undefined):
   const decoders = codings.reverse().map((coding) => {
     const decoder = DECODERS[coding];
     if (!decoder) {
+      // Nothing reads this body any more: its destruction's error must not go unheard.
+      body.on('error', () => {});
       body.destroy();
       // The message reaches clients: the upstream's header value is named only when it looks like a coding.
       throw new Error(/^[a-z0-9-]{1,20}$/.test(coding) ? `unsupported Content-Encoding ${coding}` : 'unsupported Content-Encoding');
