@@ -7,7 +7,7 @@ import type { CompanyModel, OrganizationRelationshipModel, PartnerModel, Partner
 import type { Organization, PartnerCompanyRelationship } from '../domain/types.js';
 import { loadCompany } from './company.js';
 import { loadPartner } from './partner.js';
-import { IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/paths.js';
+import { IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/definition.js';
 
 // Relay's `node(id)`: any id this server issued fetches its object again, through the same
 // loaders as every other field, so `nodes` over 50 ids batches like 50 fields would.

@@ -18,20 +18,16 @@ export {
   SIM_IQMETRIX_TOKEN,
   IQMETRIX_SIM_ACCOUNTS_PATH,
   IQMETRIX_SIM_BASE_PATH,
-  iqmetrixRoutes,
   startIqmetrixSim,
   type IqmetrixOAuthOptions,
-  type IqmetrixRoute,
   type IqmetrixSim,
   type IqmetrixSimOptions,
   type IqmetrixTokenScope,
 } from './iqmetrix.js';
 export {
   SIM_INSPECTORIO_API_KEY,
-  inspectorioRoutes,
   startInspectorioSim,
   type InspectorioKeyScope,
-  type InspectorioRoute,
   type InspectorioSim,
   type InspectorioSimOptions,
 } from './inspectorio.js';

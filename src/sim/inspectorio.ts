@@ -1,20 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { INSPECTORIO, INSPECTORIO_MAX_EXTERNAL_IDS, INSPECTORIO_MAX_LIMIT, inspectorioPaths } from '../upstreams/inspectorio/definition.js';
+import { INSPECTORIO, INSPECTORIO_MAX_EXTERNAL_IDS, INSPECTORIO_MAX_LIMIT } from '../upstreams/inspectorio/definition.js';
 import type { InspErrorBody, InspOrganization, InspPage, InspRelationshipList } from '../upstreams/inspectorio/wire.js';
 import type { FaultController, FaultSpec, RequestLog } from './control.js';
 import type { SimDataset } from './dataset.js';
 import { idPathMatcher, parseIntegerId, pathOf, sendJson, sendRaw, startSimServer, type RouteMatch, type SimContext } from './http.js';
 
-/** Route names, from the gateway's route table (src/upstreams/inspectorio/definition.ts). */
-export const inspectorioRoutes = {
-  organizationRelationships: INSPECTORIO.routes.organizationRelationships.name,
-  organization: INSPECTORIO.routes.organization.name,
-  organizations: INSPECTORIO.routes.organizations.name,
-  relationshipTypes: INSPECTORIO.routes.relationshipTypes.name,
-  contactRoles: INSPECTORIO.routes.contactRoles.name,
-} as const;
-export type InspectorioRoute = (typeof inspectorioRoutes)[keyof typeof inspectorioRoutes];
+/** Routes, names and paths straight from the gateway's route table (src/upstreams/inspectorio/definition.ts). */
+const ROUTES = INSPECTORIO.routes;
 
 export const SIM_INSPECTORIO_API_KEY = 'sim-inspectorio-key';
 const DEFAULT_LIMIT = 10;
@@ -91,21 +84,21 @@ export async function startInspectorioSim(opts: InspectorioSimOptions): Promise<
     else byExternalId.set(org.externalId, [org]);
   }
 
-  const matchRelationships = idPathMatcher(inspectorioPaths.organizationRelationships);
-  const matchOrganization = idPathMatcher(inspectorioPaths.organization);
-  const organizationsPath = pathOf(inspectorioPaths.organizationsByExternalId([]));
-  const relationshipTypesPath = pathOf(inspectorioPaths.relationshipTypes());
-  const contactRolesPath = pathOf(inspectorioPaths.contactRoles());
+  const matchRelationships = idPathMatcher(ROUTES.organizationRelationships.path);
+  const matchOrganization = idPathMatcher(ROUTES.organization.path);
+  const organizationsPath = pathOf(ROUTES.organizations.path([]));
+  const relationshipTypesPath = pathOf(ROUTES.relationshipTypes.path());
+  const contactRolesPath = pathOf(ROUTES.contactRoles.path());
 
   const match = (method: string, pathname: string): RouteMatch | undefined => {
     if (method !== 'GET') return undefined;
-    if (pathname === organizationsPath) return { name: inspectorioRoutes.organizations };
-    if (pathname === relationshipTypesPath) return { name: inspectorioRoutes.relationshipTypes };
-    if (pathname === contactRolesPath) return { name: inspectorioRoutes.contactRoles };
+    if (pathname === organizationsPath) return { name: ROUTES.organizations.name };
+    if (pathname === relationshipTypesPath) return { name: ROUTES.relationshipTypes.name };
+    if (pathname === contactRolesPath) return { name: ROUTES.contactRoles.name };
     let id = matchRelationships(pathname);
-    if (id !== undefined) return { name: inspectorioRoutes.organizationRelationships, id };
+    if (id !== undefined) return { name: ROUTES.organizationRelationships.name, id };
     id = matchOrganization(pathname);
-    if (id !== undefined) return { name: inspectorioRoutes.organization, id };
+    if (id !== undefined) return { name: ROUTES.organization.name, id };
     return undefined;
   };
 
@@ -184,22 +177,22 @@ export async function startInspectorioSim(opts: InspectorioSimOptions): Promise<
     const key = credential === undefined ? undefined : apiKeys.get(credential);
     if (!key) return sendJson(ctx.res, 401, errorBody(credential === undefined ? 'Missing apiKey header' : 'Invalid apiKey'));
     switch (ctx.match?.name) {
-      case inspectorioRoutes.organizationRelationships: {
+      case ROUTES.organizationRelationships.name: {
         const id = organizationFor(ctx, key);
         if (id === undefined) return;
         const body: InspRelationshipList = { data: dataset.organizationRelationships.get(id) ?? [] };
         return sendJson(ctx.res, 200, body);
       }
-      case inspectorioRoutes.organization: {
+      case ROUTES.organization.name: {
         const id = organizationFor(ctx, key);
         if (id === undefined) return;
         return sendJson(ctx.res, 200, dataset.organizations.get(id));
       }
-      case inspectorioRoutes.organizations:
+      case ROUTES.organizations.name:
         return serveOrganizations(ctx, key);
-      case inspectorioRoutes.relationshipTypes:
+      case ROUTES.relationshipTypes.name:
         return sendJson(ctx.res, 200, { data: dataset.relationshipTypes });
-      case inspectorioRoutes.contactRoles:
+      case ROUTES.contactRoles.name:
         return sendJson(ctx.res, 200, { data: dataset.contactRoles });
       default:
         return sendJson(ctx.res, 404, errorBody('Not found'));
@@ -210,7 +203,7 @@ export async function startInspectorioSim(opts: InspectorioSimOptions): Promise<
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     latencyMs: opts.latencyMs ?? 0,
-    routes: Object.values(inspectorioRoutes),
+    routes: Object.values(ROUTES).map((route) => route.name),
     match,
     credentialOf: apiKeyOf,
     answerFault,

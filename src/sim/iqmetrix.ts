@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
-import { IQMETRIX, IQMETRIX_MAX_TOP, iqmetrixPaths } from '../upstreams/iqmetrix/definition.js';
+import { IQMETRIX, IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/definition.js';
 import type { IqErrorBody, IqPage, IqPartnerCompanyRelationship, IqTokenResponse } from '../upstreams/iqmetrix/wire.js';
 import type { FaultController, FaultSpec, RequestLog } from './control.js';
 import type { SimDataset } from './dataset.js';
@@ -18,13 +18,8 @@ import {
   type SimContext,
 } from './http.js';
 
-/** Route names, from the gateway's route table (src/upstreams/iqmetrix/definition.ts). */
-export const iqmetrixRoutes = {
-  partnerCompanyRelationships: IQMETRIX.routes.partnerCompanyRelationships.name,
-  company: IQMETRIX.routes.company.name,
-  token: IQMETRIX.routes.token.name,
-} as const;
-export type IqmetrixRoute = (typeof iqmetrixRoutes)[keyof typeof iqmetrixRoutes];
+/** Routes, names and paths straight from the gateway's route table (src/upstreams/iqmetrix/definition.ts). */
+const ROUTES = IQMETRIX.routes;
 
 /** Entity Manager paths live under this prefix; IQMETRIX_URL ends with it. */
 export const IQMETRIX_SIM_BASE_PATH = '/v1';
@@ -163,18 +158,18 @@ export async function startIqmetrixSim(opts: IqmetrixSimOptions): Promise<Iqmetr
   };
   for (const token of opts.tokens ?? [SIM_IQMETRIX_TOKEN]) addToken(token);
 
-  const matchPartner = idPathMatcher((id) => IQMETRIX_SIM_BASE_PATH + iqmetrixPaths.partnerCompanyRelationships(id, 0, 0));
-  const matchCompany = idPathMatcher((id) => IQMETRIX_SIM_BASE_PATH + iqmetrixPaths.company(id));
-  const tokenPath = IQMETRIX_SIM_ACCOUNTS_PATH + pathOf(iqmetrixPaths.token());
+  const matchPartner = idPathMatcher((id) => IQMETRIX_SIM_BASE_PATH + ROUTES.partnerCompanyRelationships.path(id, 0, 0));
+  const matchCompany = idPathMatcher((id) => IQMETRIX_SIM_BASE_PATH + ROUTES.company.path(id));
+  const tokenPath = IQMETRIX_SIM_ACCOUNTS_PATH + pathOf(ROUTES.token.path());
   const isAccountsPath = (pathname: string) => pathname.startsWith(`${IQMETRIX_SIM_ACCOUNTS_PATH}/`);
 
   const match = (method: string, pathname: string): RouteMatch | undefined => {
-    if (method === 'POST' && pathname === tokenPath) return { name: iqmetrixRoutes.token };
+    if (method === 'POST' && pathname === tokenPath) return { name: ROUTES.token.name };
     if (method !== 'GET') return undefined;
     let id = matchPartner(pathname);
-    if (id !== undefined) return { name: iqmetrixRoutes.partnerCompanyRelationships, id };
+    if (id !== undefined) return { name: ROUTES.partnerCompanyRelationships.name, id };
     id = matchCompany(pathname);
-    if (id !== undefined) return { name: iqmetrixRoutes.company, id };
+    if (id !== undefined) return { name: ROUTES.company.name, id };
     return undefined;
   };
 
@@ -230,7 +225,7 @@ export async function startIqmetrixSim(opts: IqmetrixSimOptions): Promise<Iqmetr
     const items = all.slice(skip, skip + top);
     if (opts.bareArray) return sendJson(ctx.res, 200, items, headers);
 
-    const link = (s: number) => IQMETRIX_SIM_BASE_PATH + iqmetrixPaths.partnerCompanyRelationships(partnerId, s, top);
+    const link = (s: number) => IQMETRIX_SIM_BASE_PATH + ROUTES.partnerCompanyRelationships.path(partnerId, s, top);
     // With $top=0 every page is the same empty page, so neither direction leads anywhere.
     const page: IqPage<IqPartnerCompanyRelationship> = {
       _metadata: { count: all.length, skip, top },
@@ -285,15 +280,15 @@ export async function startIqmetrixSim(opts: IqmetrixSimOptions): Promise<Iqmetr
   const serve = async (ctx: SimContext) => {
     const { res, match: route } = ctx;
     if (isAccountsPath(ctx.pathname)) {
-      if (route?.name === iqmetrixRoutes.token) return serveToken(res, ctx.req);
+      if (route?.name === ROUTES.token.name) return serveToken(res, ctx.req);
       return sendJson(res, 404, { Message: 'No HTTP resource was found that matches the request URI.' });
     }
     const limit = limiter.hit();
     if (!limit.allowed) return sendText(res, 429, RATE_LIMITED_TEXT, limit.headers);
     const token = authorize(ctx.credential);
     if (!token) return sendText(res, 401, UNAUTHORIZED_TEXT, limit.headers);
-    if (route?.name === iqmetrixRoutes.partnerCompanyRelationships) return servePartner(ctx, limit.headers);
-    if (route?.name === iqmetrixRoutes.company) return serveCompany(ctx, token, limit.headers);
+    if (route?.name === ROUTES.partnerCompanyRelationships.name) return servePartner(ctx, limit.headers);
+    if (route?.name === ROUTES.company.name) return serveCompany(ctx, token, limit.headers);
     sendJson(res, 404, { Message: 'No HTTP resource was found that matches the request URI.' }, limit.headers);
   };
 
@@ -301,7 +296,7 @@ export async function startIqmetrixSim(opts: IqmetrixSimOptions): Promise<Iqmetr
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     latencyMs: opts.latencyMs ?? 0,
-    routes: Object.values(iqmetrixRoutes),
+    routes: Object.values(ROUTES).map((route) => route.name),
     match,
     credentialOf: bearerOf,
     answerFault,

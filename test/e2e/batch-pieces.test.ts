@@ -1,4 +1,4 @@
-import { inspectorioRoutes } from '../../src/sim/index.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
 import { MAX_EXTERNAL_ID_QUERY_LENGTH } from '../../src/upstreams/inspectorio/external-ids.js';
 import { startStack, type Stack } from '../helpers/stack.js';
 
@@ -32,7 +32,7 @@ describe('batch pieces fail alone', () => {
     const org = realOrganization();
     const externalIds = [...Array.from({ length: LONG }, (_, i) => longId(i)), org.externalId!];
     const variables = Object.fromEntries(externalIds.map((id, i) => [`e${i}`, id]));
-    stack.sims.inspectorio.faults.set(inspectorioRoutes.organizations, { status: 503, urlContains: 'zz-missing-' });
+    stack.sims.inspectorio.faults.set(INSPECTORIO.routes.organizations.name, { status: 503, urlContains: 'zz-missing-' });
 
     const res = await stack.query(batchQuery(externalIds.length), variables);
     expect(stack.upstreamRequests()).toEqual({ 'GET /v1/organizations': 2 });
@@ -47,7 +47,7 @@ describe('batch pieces fail alone', () => {
     const org = realOrganization();
     const externalIds = [...Array.from({ length: LONG }, (_, i) => longId(i)), org.externalId!];
     const variables = Object.fromEntries(externalIds.map((id, i) => [`e${i}`, id]));
-    stack.sims.inspectorio.faults.set(inspectorioRoutes.organizations, { status: 503, urlContains: `externalId=${org.externalId}&` });
+    stack.sims.inspectorio.faults.set(INSPECTORIO.routes.organizations.name, { status: 503, urlContains: `externalId=${org.externalId}&` });
 
     const res = await stack.query(batchQuery(externalIds.length), variables);
     const byCode = (code: string) => (res.body.errors ?? []).filter((e) => e.extensions?.code === code).map((e) => e.path![0]);

@@ -1,5 +1,6 @@
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
 import { encodeId } from '../../src/graph/ids.js';
-import { inspectorioRoutes, iqmetrixRoutes } from '../../src/sim/index.js';
 import { codes, startStack, type Stack } from '../helpers/stack.js';
 
 // A bad value fails only what holds it (issue 11, item 2). One odd value in one upstream record,
@@ -29,7 +30,7 @@ function upstreamErrors(res: Awaited<ReturnType<Stack['query']>>) {
 
 describe('an integer id beyond GraphQL Int in a partner page', () => {
   // The second relationship of the partner's list, in whichever page it comes.
-  beforeEach(() => setIq(iqmetrixRoutes.partnerCompanyRelationships, { rewrite: { path: `items.RelationshipId=${page()[1]!.RelationshipId}.CompanyId`, value: TOO_BIG } }));
+  beforeEach(() => setIq(IQMETRIX.routes.partnerCompanyRelationships.name, { rewrite: { path: `items.RelationshipId=${page()[1]!.RelationshipId}.CompanyId`, value: TOO_BIG } }));
 
   it('leaves every relationship complete for a query that does not ask for it', async () => {
     const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) {
@@ -82,7 +83,7 @@ describe('an integer id beyond GraphQL Int in a partner page', () => {
 
 describe('other range-limited values of a partner page', () => {
   it('a malformed CreatedUtc fails that createdAt only', async () => {
-    setIq(iqmetrixRoutes.partnerCompanyRelationships, { rewrite: { path: 'items.2.CreatedUtc', value: 'yesterday' } });
+    setIq(IQMETRIX.routes.partnerCompanyRelationships.name, { rewrite: { path: 'items.2.CreatedUtc', value: 'yesterday' } });
     const without = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 5) { nodes { relationshipId company { name } } } } }`, { id: PARTNER });
     expect(without.body.errors).toBeUndefined();
     expect(without.body.data.partner.companyRelationships.nodes).toHaveLength(5);
@@ -93,7 +94,7 @@ describe('other range-limited values of a partner page', () => {
   });
 
   it('a count beyond GraphQL Int fails totalCount only; paging still works', async () => {
-    setIq(iqmetrixRoutes.partnerCompanyRelationships, { rewrite: { path: '_metadata.count', value: TOO_BIG } });
+    setIq(IQMETRIX.routes.partnerCompanyRelationships.name, { rewrite: { path: '_metadata.count', value: TOO_BIG } });
     const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 5) { pageInfo { hasNextPage } nodes { relationshipId } } } }`, { id: PARTNER });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.partner.companyRelationships.pageInfo.hasNextPage).toBe(true);
@@ -103,7 +104,7 @@ describe('other range-limited values of a partner page', () => {
 
   it('a company’s odd field fails that field only (company endpoint)', async () => {
     const id = stack.sims.dataset.fixtures.linkedCompanyIds[0]!;
-    setIq(iqmetrixRoutes.company, { rewrite: [{ path: 'Description', value: 42 }, { path: 'Logo', value: { Id: 'x', Width: TOO_BIG } }] });
+    setIq(IQMETRIX.routes.company.name, { rewrite: [{ path: 'Description', value: 42 }, { path: 'Logo', value: { Id: 'x', Width: TOO_BIG } }] });
     const res = await stack.query(`query($id: Int!) { company(id: $id) { name description logo { id width } } }`, { id });
     expect(upstreamErrors(res).sort((x, y) => String(x.path).localeCompare(String(y.path)))).toEqual([
       { code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['company', 'description'] },
@@ -118,7 +119,7 @@ describe('an organization type letter the contract does not list', () => {
   const list = () => stack.sims.dataset.organizationRelationships.get(ORG)!;
 
   it('in a relationship list: every relationship stands, and `type` answers UNKNOWN', async () => {
-    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.2.target.type', value: 'T' }, urlContains: `/${ORG}/` });
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: 'data.2.target.type', value: 'T' }, urlContains: `/${ORG}/` });
     const res = await stack.query(`query($id: Int!) { organization(id: $id) { name relationships(first: 100) { totalCount nodes { target { name type } permissions } } } }`, { id: ORG });
     expect(res.body.errors).toBeUndefined();
     const nodes = res.body.data.organization.relationships.nodes;
@@ -133,7 +134,7 @@ describe('an organization type letter the contract does not list', () => {
 
   it('in the externalId batch: every other company’s organization stands', async () => {
     const ids = page().map((r) => r.CompanyId);
-    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.type`, value: 'T' } });
+    setInsp(INSPECTORIO.routes.organizations.name, { rewrite: { path: `data.id=${ORG}.type`, value: 'T' } });
     const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { companyId organization { organizationId name type } } } } } }`, { id: PARTNER });
     expect(res.body.errors).toBeUndefined();
     const orgs = res.body.data.partner.companyRelationships.nodes.map((n: any) => n.company.organization);
@@ -145,7 +146,7 @@ describe('an organization type letter the contract does not list', () => {
   });
 
   it('a type that is no letter at all fails `type` at that path only, in the batch', async () => {
-    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.type`, value: 7 } });
+    setInsp(INSPECTORIO.routes.organizations.name, { rewrite: { path: `data.id=${ORG}.type`, value: 7 } });
     const names = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { organization { name } } } } } }`, { id: PARTNER });
     expect(names.body.errors).toBeUndefined();
     const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { companyId organization { type } } } } } }`, { id: PARTNER });
@@ -159,7 +160,7 @@ describe('an organization type letter the contract does not list', () => {
   });
 
   it('an externalId that cannot be read in the batch: the ids of that call left unmatched get its error, never a false “none”', async () => {
-    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.externalId`, value: 42 } });
+    setInsp(INSPECTORIO.routes.organizations.name, { rewrite: { path: `data.id=${ORG}.externalId`, value: 42 } });
     const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 25) { nodes { company { companyId organization { organizationId } } } } } }`, { id: PARTNER });
     const nodes = res.body.data.partner.companyRelationships.nodes;
     const at = page().findIndex((r) => String(r.CompanyId) === stack.sims.dataset.organizations.get(ORG)!.externalId);
@@ -173,7 +174,7 @@ describe('an organization type letter the contract does not list', () => {
   });
 
   it('an organization id beyond GraphQL Int in the batch: the organization answers what it can, and mints no id', async () => {
-    setInsp(inspectorioRoutes.organizations, { rewrite: { path: `data.id=${ORG}.id`, value: TOO_BIG } });
+    setInsp(INSPECTORIO.routes.organizations.name, { rewrite: { path: `data.id=${ORG}.id`, value: TOO_BIG } });
     const companyId = Number(stack.sims.dataset.organizations.get(ORG)!.externalId);
     const res = await stack.query(`query($id: Int!) { company(id: $id) { organization { name externalId } } }`, { id: companyId });
     expect(res.body.errors).toBeUndefined();
@@ -187,14 +188,14 @@ describe('enum-like and nested values of a relationship list', () => {
   const ORG = 6000;
 
   it('a permission the gateway does not know is left out; the rest stand', async () => {
-    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.0.permissions', value: ['read', 'teleport', 'share'] } });
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: 'data.0.permissions', value: ['read', 'teleport', 'share'] } });
     const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { nodes { permissions } } } }`, { id: ORG });
     expect(res.body.errors).toBeUndefined();
     expect(res.body.data.organization.relationships.nodes[0].permissions).toEqual(['READ', 'SHARE']);
   });
 
   it('a contact that is no object fails that contact; other relationships and fields stand', async () => {
-    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.1.contacts', value: ['not a contact'] } });
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: 'data.1.contacts', value: ['not a contact'] } });
     const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 3) { nodes { target { name } contacts { email } } } } }`, { id: ORG });
     expect(upstreamErrors(res)).toEqual([
       { code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'relationships', 'nodes', 1, 'contacts', 0] },
@@ -211,7 +212,7 @@ describe('enum-like and nested values of a relationship list', () => {
       ['permissions', 'read', 'permissions'],
     ];
     for (const [field, value, selection] of cases) {
-      setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: `data.1.${field}`, value } });
+      setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: `data.1.${field}`, value } });
       const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 3) { nodes { target { name } ${selection} } } } }`, { id: ORG });
       expect(upstreamErrors(res)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'relationships', 'nodes', 1, field] }]);
       // Not asked for, the same answer is complete.
@@ -220,14 +221,14 @@ describe('enum-like and nested values of a relationship list', () => {
       expect(names.body.data.organization.relationships.nodes).toHaveLength(3);
     }
     const companyId = stack.sims.dataset.fixtures.linkedCompanyIds[0]!;
-    setIq(iqmetrixRoutes.company, { rewrite: { path: 'Attributes', value: 'colour=red' } });
+    setIq(IQMETRIX.routes.company.name, { rewrite: { path: 'Attributes', value: 'colour=red' } });
     const company = await stack.query(`query($id: Int!) { company(id: $id) { name attributes } }`, { id: companyId });
     expect(upstreamErrors(company)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'iqmetrix', path: ['company', 'attributes'] }]);
     expect(company.body.data.company).toEqual({ name: stack.sims.dataset.companies.get(companyId)!.Name, attributes: null });
   });
 
   it('a target id beyond GraphQL Int: the relationship’s id is an error, never a minted id', async () => {
-    setInsp(inspectorioRoutes.organizationRelationships, { rewrite: { path: 'data.0.target.id', value: TOO_BIG } });
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: 'data.0.target.id', value: TOO_BIG } });
     const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { nodes { target { name } } } } }`, { id: ORG });
     expect(res.body.errors).toBeUndefined();
     const ids = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { edges { node { id } } } } }`, { id: ORG });

@@ -1,4 +1,6 @@
-import { inspectorioRoutes, iqmetrixRoutes, SIM_IQMETRIX_OAUTH } from '../../src/sim/index.js';
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
+import { SIM_IQMETRIX_OAUTH } from '../../src/sim/index.js';
 import { codes, linkedCompanyIds, startStack, type Stack, type StackOptions } from '../helpers/stack.js';
 
 // Issue 11, item 8: no response later than OPERATION_TIMEOUT_MS + 1 s, whatever the operation
@@ -28,7 +30,7 @@ async function withStack(options: StackOptions, run: (stack: Stack) => Promise<v
 describe('the operation deadline holds', () => {
   it('an upstream that answers after 30 s', async () => {
     await withStack({ env: { OPERATION_TIMEOUT_MS: '500', UPSTREAM_HEADERS_TIMEOUT_MS: '30000' } }, async (stack) => {
-      stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { hang: 30_000 });
+      stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { hang: 30_000 });
       stack.sims.inspectorio.faults.set('*', { hang: 30_000 });
       const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
       const { res, ms } = await timed(stack, `query($id: Int!) { company(id: $id) { name organization { name } } }`, { id });
@@ -52,9 +54,9 @@ describe('the operation deadline holds', () => {
         const [holderCompany] = linkedCompanyIds(dataset, 2).slice(1);
         const org = [...dataset.organizations.values()].find((o) => o.externalId !== null && dataset.companies.has(Number(o.externalId)) && Number(o.externalId) !== holderCompany)!;
         // The older operation reads an organization (1.8 s), then its company from iQmetrix…
-        stack.sims.inspectorio.faults.set(inspectorioRoutes.organization, { latencyMs: 1_800 });
+        stack.sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, { latencyMs: 1_800 });
         // …whose only slot a younger operation, started 1.5 s later, holds with a call that hangs for 30 s.
-        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { hang: 30_000, urlContains: `(${holderCompany})` });
+        stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { hang: 30_000, urlContains: `(${holderCompany})` });
         const older = timed(stack, `query($id: Int!) { organization(id: $id) { name company { name } } }`, { id: org.id });
         await new Promise((resolve) => setTimeout(resolve, 1_500));
         const younger = timed(stack, `query($id: Int!) { company(id: $id) { name } }`, { id: holderCompany });
@@ -73,7 +75,7 @@ describe('the operation deadline holds', () => {
     await withStack(
       { env: { OPERATION_TIMEOUT_MS: '500', UPSTREAM_MAX_RETRIES: '5', UPSTREAM_RETRY_BASE_DELAY_MS: '300', UPSTREAM_RETRY_MAX_DELAY_MS: '2000' } },
       async (stack) => {
-        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { status: 503, latencyMs: 150 });
+        stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { status: 503, latencyMs: 150 });
         const { res, ms } = await timed(stack, `{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
         expect(ms).toBeLessThan(500 + GRACE_MS);
         expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
@@ -88,7 +90,7 @@ describe('the operation deadline holds', () => {
         targets: (sims, d) => ({ ...d, iqmetrix: { ...d.iqmetrix, token: undefined, oauth: { accountsUrl: sims.iqmetrix.accountsUrl, ...SIM_IQMETRIX_OAUTH } } }),
       },
       async (stack) => {
-        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.token, { hang: 30_000 });
+        stack.sims.iqmetrix.faults.set(IQMETRIX.routes.token.name, { hang: 30_000 });
         const ids = linkedCompanyIds(stack.sims.dataset, 3);
         const results = await Promise.all(ids.map((id) => timed(stack, `{ company(id: ${id}) { name } }`)));
         for (const { res, ms } of results) {

@@ -1,6 +1,8 @@
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
 import { gzipSync } from 'node:zlib';
 import { createLogger } from '../../src/logger.js';
-import { inspectorioRoutes, iqmetrixRoutes, SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_OAUTH, SIM_IQMETRIX_TOKEN, SIM_PROXY_INTERNAL_ADDRESS } from '../../src/sim/index.js';
+import { SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_OAUTH, SIM_IQMETRIX_TOKEN, SIM_PROXY_INTERNAL_ADDRESS } from '../../src/sim/index.js';
 import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 
 // Issue 11, items 3 and 4, over real HTTP through the simulators' misbehaviour controls.
@@ -37,7 +39,7 @@ describe('bodies a standard HTTP client reads', () => {
   });
 
   it.each(['gzip', 'br', 'deflate'] as const)('reads a body a proxy compressed with %s (Content-Encoding), names intact', async (encoding) => {
-    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.partnerCompanyRelationships, { encoding, bom: true });
+    stack.sims.iqmetrix.faults.set(IQMETRIX.routes.partnerCompanyRelationships.name, { encoding, bom: true });
     const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 30) { nodes { company { name } } } } }`, { id: PARTNER });
     expect(res.body.errors).toBeUndefined();
     const names = res.body.data.partner.companyRelationships.nodes.map((n: any) => n.company.name);
@@ -45,7 +47,7 @@ describe('bodies a standard HTTP client reads', () => {
   });
 
   it('a coding no standard client decodes is UPSTREAM_UNAVAILABLE naming it, never a crash', async () => {
-    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { headers: { 'Content-Encoding': 'snappy' } });
+    stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { headers: { 'Content-Encoding': 'snappy' } });
     const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(res.body.errors![0]!.message).toMatch(/unsupported Content-Encoding snappy/);
@@ -56,7 +58,7 @@ describe('bodies a standard HTTP client reads', () => {
     // What the simulator sends, roughly: well over the limit as text, well under it compressed.
     expect(Buffer.byteLength(JSON.stringify(items))).toBeGreaterThan(8000);
     expect(gzipSync(JSON.stringify({ items })).length).toBeLessThan(4000);
-    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.partnerCompanyRelationships, { encoding: 'gzip' });
+    stack.sims.iqmetrix.faults.set(IQMETRIX.routes.partnerCompanyRelationships.name, { encoding: 'gzip' });
     const res = await stack.query(PAGE_QUERY, { id: PARTNER });
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
     expect(res.body.errors![0]!.message).toMatch(/larger than 8000 bytes/);
@@ -83,7 +85,7 @@ describe('upstream error bodies stay out of client messages', () => {
       });
 
       it('a proxy’s 502 HTML page: the message names upstream, route, status and reason phrase; the page goes to the log only', async () => {
-        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { html: true });
+        stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { html: true });
         const id = linkedCompanyIds(stack.sims.dataset, 1)[0]!;
         const res = await stack.query(`query($id: Int!) { company(id: $id) { name } }`, { id });
         expect(res.body.errors).toHaveLength(1);
@@ -98,7 +100,7 @@ describe('upstream error bodies stay out of client messages', () => {
       });
 
       it('an upstream that echoes the bearer token: in no message, redacted in the log', async () => {
-        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, {
+        stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, {
           html: { status: 401, body: '{"Message":"Authorization has been denied for Bearer {{credential}}"}' },
           headers: { 'Content-Type': 'application/json' },
         });
@@ -111,7 +113,7 @@ describe('upstream error bodies stay out of client messages', () => {
       });
 
       it('an upstream that echoes the apiKey, bare (no "Bearer", no key name): redacted as a configured secret', async () => {
-        stack.sims.inspectorio.faults.set(inspectorioRoutes.organization, { html: { status: 500, body: '<p>key {{credential}} rejected at {{url}}</p>' } });
+        stack.sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, { html: { status: 500, body: '<p>key {{credential}} rejected at {{url}}</p>' } });
         const res = await stack.query(`{ organization(id: ${stack.sims.dataset.fixtures.bigOrganizationId}) { name } }`);
         expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
         expect(res.body.errors![0]!.message).toBe('inspectorio answered GET /v1/organizations/{id} with 500 Internal Server Error.');
@@ -120,7 +122,7 @@ describe('upstream error bodies stay out of client messages', () => {
       });
 
       it('a 200 whose body is a proxy’s HTML page: "not JSON" to the client, the page’s excerpt to the log', async () => {
-        stack.sims.iqmetrix.faults.set(iqmetrixRoutes.company, { html: { status: 200 } });
+        stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { html: { status: 200 } });
         const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
         expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
         expect(res.body.errors![0]!.message).toBe('iqmetrix answered GET /Companies({id}) with a body that is not JSON.');
@@ -153,7 +155,7 @@ describe('the token endpoint’s error bodies', () => {
 
   it('a refused login that echoes the client secret and password: neither reaches the message nor the log', async () => {
     written.length = 0;
-    stack.sims.iqmetrix.faults.set(iqmetrixRoutes.token, {
+    stack.sims.iqmetrix.faults.set(IQMETRIX.routes.token.name, {
       html: { status: 400, body: `{"error":"invalid_grant","error_description":"bad password ${SIM_IQMETRIX_OAUTH.password} for client_secret=${SIM_IQMETRIX_OAUTH.clientSecret}"}` },
       headers: { 'Content-Type': 'application/json' },
     });

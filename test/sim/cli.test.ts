@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { iqmetrixPaths } from '../../src/upstreams/iqmetrix/paths.js';
-import { inspectorioPaths } from '../../src/upstreams/inspectorio/paths.js';
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
 import { SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_TOKEN } from '../../src/sim/index.js';
 import { bearer, call } from './http.js';
 
@@ -21,8 +21,8 @@ describe('src/sim/cli.ts', () => {
       expect(urls.iqmetrixAccountsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/accounts\/v1$/);
       expect(urls.inspectorioUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-      expect((await call(urls.iqmetrixUrl + iqmetrixPaths.company(14146), { headers: bearer(SIM_IQMETRIX_TOKEN) })).status).toBe(200);
-      expect((await call(urls.inspectorioUrl + inspectorioPaths.contactRoles(), { headers: { apiKey: SIM_INSPECTORIO_API_KEY } })).status).toBe(200);
+      expect((await call(urls.iqmetrixUrl + IQMETRIX.routes.company.path(14146), { headers: bearer(SIM_IQMETRIX_TOKEN) })).status).toBe(200);
+      expect((await call(urls.inspectorioUrl + INSPECTORIO.routes.contactRoles.path(), { headers: { apiKey: SIM_INSPECTORIO_API_KEY } })).status).toBe(200);
 
       const exited = once(child, 'exit');
       child.kill('SIGTERM');

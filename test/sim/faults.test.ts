@@ -1,8 +1,6 @@
-import { iqmetrixPaths } from '../../src/upstreams/iqmetrix/paths.js';
-import { inspectorioPaths } from '../../src/upstreams/inspectorio/paths.js';
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
 import {
-  inspectorioRoutes,
-  iqmetrixRoutes,
   SIM_INSPECTORIO_API_KEY,
   SIM_IQMETRIX_TOKEN,
   startSimulators,
@@ -24,31 +22,31 @@ afterEach(() => {
 
 const iqAuth = bearer(SIM_IQMETRIX_TOKEN);
 const inspAuth = { apiKey: SIM_INSPECTORIO_API_KEY };
-const company = () => call(sims.iqmetrix.url + iqmetrixPaths.company(14146), { headers: iqAuth });
-const partner = () => call(sims.iqmetrix.url + iqmetrixPaths.partnerCompanyRelationships(36, 0, 5), { headers: iqAuth });
-const organization = () => call(sims.inspectorio.url + inspectorioPaths.organization(sims.dataset.fixtures.bigOrganizationId), { headers: inspAuth });
+const company = () => call(sims.iqmetrix.url + IQMETRIX.routes.company.path(14146), { headers: iqAuth });
+const partner = () => call(sims.iqmetrix.url + IQMETRIX.routes.partnerCompanyRelationships.path(36, 0, 5), { headers: iqAuth });
+const organization = () => call(sims.inspectorio.url + INSPECTORIO.routes.organization.path(sims.dataset.fixtures.bigOrganizationId), { headers: inspAuth });
 
 describe('fault injection', () => {
   it('answers a status in each upstream’s error format', async () => {
-    sims.iqmetrix.faults.set(iqmetrixRoutes.company, { status: 503 });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { status: 503 });
     const iq = await company();
     expect(iq.status).toBe(503);
     expect(iq.json).toEqual({ Message: expect.any(String) });
     expect(iq.headers.get('x-ratelimit-limit')).not.toBeNull();
 
-    sims.iqmetrix.faults.set(iqmetrixRoutes.company, { status: 401 });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { status: 401 });
     const unauthorized = await company();
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get('content-type')).toMatch(/^text\/plain/);
 
-    sims.inspectorio.faults.set(inspectorioRoutes.organization, { status: 502 });
+    sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, { status: 502 });
     const insp = await organization();
     expect(insp.status).toBe(502);
     expect(insp.json).toEqual({ errorCode: expect.any(String), message: expect.any(String) });
   });
 
   it('answers 429 as each upstream does', async () => {
-    sims.iqmetrix.faults.set(iqmetrixRoutes.company, { rateLimited: { resetSeconds: 7 } });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { rateLimited: { resetSeconds: 7 } });
     const iq = await company();
     expect(iq.status).toBe(429);
     expect(iq.text).toBe('rate limit exceeded');
@@ -57,10 +55,10 @@ describe('fault injection', () => {
     expect(iq.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(iq.headers.get('retry-after')).toBeNull();
 
-    sims.iqmetrix.faults.set(iqmetrixRoutes.company, { rateLimited: { retryAfterSeconds: 2 } });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { rateLimited: { retryAfterSeconds: 2 } });
     expect((await company()).headers.get('retry-after')).toBe('2');
 
-    sims.inspectorio.faults.set(inspectorioRoutes.organization, { rateLimited: {} });
+    sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, { rateLimited: {} });
     const insp = await organization();
     expect(insp.status).toBe(429);
     expect(insp.json).toEqual({ errorCode: expect.any(String), message: expect.any(String) });
@@ -69,12 +67,12 @@ describe('fault injection', () => {
   });
 
   it('answers malformed JSON and JSON of the wrong shape with 200', async () => {
-    sims.iqmetrix.faults.set(iqmetrixRoutes.partnerCompanyRelationships, { malformed: true });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.partnerCompanyRelationships.name, { malformed: true });
     const broken = await partner();
     expect(broken.status).toBe(200);
     expect(() => JSON.parse(broken.text)).toThrow();
 
-    sims.inspectorio.faults.set(inspectorioRoutes.organization, { wrongShape: true });
+    sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, { wrongShape: true });
     const odd = await organization();
     expect(odd.status).toBe(200);
     expect(odd.json).toEqual({ unexpected: true });
@@ -87,14 +85,14 @@ describe('fault injection', () => {
   });
 
   it('hangs until the client gives up', async () => {
-    sims.iqmetrix.faults.set(iqmetrixRoutes.company, { hang: true, times: 1 });
-    const hanging = fetch(sims.iqmetrix.url + iqmetrixPaths.company(14146), { headers: iqAuth, signal: AbortSignal.timeout(150) });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { hang: true, times: 1 });
+    const hanging = fetch(sims.iqmetrix.url + IQMETRIX.routes.company.path(14146), { headers: iqAuth, signal: AbortSignal.timeout(150) });
     await expect(hanging).rejects.toThrow();
     expect((await company()).status).toBe(200);
   });
 
   it('adds latency with jitter, whatever the probability says', async () => {
-    sims.iqmetrix.faults.set(iqmetrixRoutes.company, { latencyMs: 120, jitterMs: 30, probability: 0, status: 500 });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { latencyMs: 120, jitterMs: 30, probability: 0, status: 500 });
     const started = Date.now();
     const res = await company();
     expect(res.status).toBe(200);
@@ -103,7 +101,7 @@ describe('fault injection', () => {
 
   it('fires only `times` times, and a route fault overrides `*`', async () => {
     sims.iqmetrix.faults.set('*', { status: 500 });
-    sims.iqmetrix.faults.set(iqmetrixRoutes.company, { status: 404, times: 2 });
+    sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { status: 404, times: 2 });
     expect((await company()).status).toBe(404);
     expect((await partner()).status).toBe(500);
     expect((await company()).status).toBe(404);
@@ -113,7 +111,7 @@ describe('fault injection', () => {
   });
 
   it('fires about `probability` of the time', async () => {
-    sims.inspectorio.faults.set(inspectorioRoutes.organization, { status: 500, probability: 0.5 });
+    sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, { status: 500, probability: 0.5 });
     const statuses = [];
     for (let i = 0; i < 40; i++) statuses.push((await organization()).status);
     expect(statuses).toContain(500);
@@ -121,8 +119,8 @@ describe('fault injection', () => {
   });
 
   it('applies before auth', async () => {
-    sims.inspectorio.faults.set(inspectorioRoutes.contactRoles, { wrongShape: true });
-    const res = await call(sims.inspectorio.url + inspectorioPaths.contactRoles());
+    sims.inspectorio.faults.set(INSPECTORIO.routes.contactRoles.name, { wrongShape: true });
+    const res = await call(sims.inspectorio.url + INSPECTORIO.routes.contactRoles.path());
     expect(res.json).toEqual({ unexpected: true });
   });
 
@@ -138,26 +136,26 @@ describe('request log', () => {
     await company();
     await company();
     await partner();
-    await call(sims.iqmetrix.url + iqmetrixPaths.company(14146), { headers: bearer('wrong') });
+    await call(sims.iqmetrix.url + IQMETRIX.routes.company.path(14146), { headers: bearer('wrong') });
     await organization();
     const log = sims.iqmetrix.requests;
     expect(log.count()).toBe(4);
-    expect(log.count(iqmetrixRoutes.company)).toBe(3);
-    expect(log.byRoute()).toEqual({ [iqmetrixRoutes.company]: 3, [iqmetrixRoutes.partnerCompanyRelationships]: 1 });
+    expect(log.count(IQMETRIX.routes.company.name)).toBe(3);
+    expect(log.byRoute()).toEqual({ [IQMETRIX.routes.company.name]: 3, [IQMETRIX.routes.partnerCompanyRelationships.name]: 1 });
     expect(log.entries().map((e) => [e.route, e.status, e.credential])).toEqual([
-      [iqmetrixRoutes.company, 200, SIM_IQMETRIX_TOKEN],
-      [iqmetrixRoutes.company, 200, SIM_IQMETRIX_TOKEN],
-      [iqmetrixRoutes.partnerCompanyRelationships, 200, SIM_IQMETRIX_TOKEN],
-      [iqmetrixRoutes.company, 401, 'wrong'],
+      [IQMETRIX.routes.company.name, 200, SIM_IQMETRIX_TOKEN],
+      [IQMETRIX.routes.company.name, 200, SIM_IQMETRIX_TOKEN],
+      [IQMETRIX.routes.partnerCompanyRelationships.name, 200, SIM_IQMETRIX_TOKEN],
+      [IQMETRIX.routes.company.name, 401, 'wrong'],
     ]);
     expect(log.entries()[0]!.url).toBe('/v1/Companies(14146)');
-    expect(sims.inspectorio.requests.entries()[0]).toMatchObject({ route: inspectorioRoutes.organization, credential: SIM_INSPECTORIO_API_KEY });
+    expect(sims.inspectorio.requests.entries()[0]).toMatchObject({ route: INSPECTORIO.routes.organization.name, credential: SIM_INSPECTORIO_API_KEY });
     log.reset();
     expect([log.count(), log.entries().length, log.maxInFlight]).toEqual([0, 0, 0]);
   });
 
   it('tracks in-flight requests and the highest concurrency', async () => {
-    sims.inspectorio.faults.set(inspectorioRoutes.organization, { latencyMs: 150 });
+    sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, { latencyMs: 150 });
     const pending = Array.from({ length: 8 }, () => organization());
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(sims.inspectorio.requests.inFlight).toBe(8);
@@ -173,7 +171,7 @@ describe('HTTP control surface', () => {
     const set = await call(`${control}/__sim/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ route: iqmetrixRoutes.company, spec: { status: 500 } }),
+      body: JSON.stringify({ route: IQMETRIX.routes.company.name, spec: { status: 500 } }),
     });
     expect(set.status).toBe(204);
     expect((await company()).status).toBe(500);
@@ -183,7 +181,7 @@ describe('HTTP control surface', () => {
     expect((await company()).status).toBe(200);
 
     const stats = await call(`${control}/__sim/requests`);
-    expect(stats.json).toEqual({ byRoute: { [iqmetrixRoutes.company]: 2 }, total: 2, inFlight: 0, maxInFlight: 1 });
+    expect(stats.json).toEqual({ byRoute: { [IQMETRIX.routes.company.name]: 2 }, total: 2, inFlight: 0, maxInFlight: 1 });
     expect((await call(`${control}/__sim/requests/reset`, { method: 'POST' })).status).toBe(204);
     expect(sims.iqmetrix.requests.count()).toBe(0);
 
@@ -199,8 +197,8 @@ describe('close()', () => {
     own.inspectorio.faults.set('*', { latencyMs: 60_000 });
     // Settled into a value right away, so the rejection that close() causes is never unhandled.
     const outcome = (response: Promise<Response>) => response.then(() => 'answered', () => 'failed');
-    const hanging = outcome(fetch(own.iqmetrix.url + iqmetrixPaths.company(14146), { headers: iqAuth }));
-    const sleeping = outcome(fetch(own.inspectorio.url + inspectorioPaths.contactRoles(), { headers: inspAuth }));
+    const hanging = outcome(fetch(own.iqmetrix.url + IQMETRIX.routes.company.path(14146), { headers: iqAuth }));
+    const sleeping = outcome(fetch(own.inspectorio.url + INSPECTORIO.routes.contactRoles.path(), { headers: inspAuth }));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     await own.close();

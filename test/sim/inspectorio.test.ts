@@ -1,4 +1,4 @@
-import { inspectorioPaths } from '../../src/upstreams/inspectorio/paths.js';
+import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
 import { createDataset, SIM_INSPECTORIO_API_KEY, startInspectorioSim, type InspectorioSim, type SimDataset } from '../../src/sim/index.js';
 import { call } from './http.js';
 
@@ -20,7 +20,7 @@ const expectError = (body: any) => {
 describe('organizations and relationships', () => {
   it('answers the whole relationship list, without paging fields', async () => {
     const id = dataset.fixtures.bigOrganizationId;
-    const res = await call(sim.url + inspectorioPaths.organizationRelationships(id), { headers: auth });
+    const res = await call(sim.url + INSPECTORIO.routes.organizationRelationships.path(id), { headers: auth });
     expect(res.status).toBe(200);
     expect(Object.keys(res.json)).toEqual(['data']);
     expect(res.json.data.length).toBeGreaterThanOrEqual(150);
@@ -29,14 +29,14 @@ describe('organizations and relationships', () => {
 
   it('answers one organization', async () => {
     const org = orgOfCompany(dataset.fixtures.linkedCompanyIds[0]!)!;
-    const res = await call(sim.url + inspectorioPaths.organization(org.id), { headers: auth });
+    const res = await call(sim.url + INSPECTORIO.routes.organization.path(org.id), { headers: auth });
     expect(res.status).toBe(200);
     expect(res.json).toEqual(org);
   });
 
   it('answers 404 for an unknown organization and 400 for a non-integer id', async () => {
     const id = dataset.fixtures.unknownOrganizationId;
-    for (const path of [inspectorioPaths.organization(id), inspectorioPaths.organizationRelationships(id)]) {
+    for (const path of [INSPECTORIO.routes.organization.path(id), INSPECTORIO.routes.organizationRelationships.path(id)]) {
       const res = await call(sim.url + path, { headers: auth });
       expect(res.status).toBe(404);
       expectError(res.json);
@@ -52,9 +52,9 @@ describe('organizations and relationships', () => {
   });
 
   it('answers the relationship types and contact roles', async () => {
-    const types = await call(sim.url + inspectorioPaths.relationshipTypes(), { headers: auth });
+    const types = await call(sim.url + INSPECTORIO.routes.relationshipTypes.path(), { headers: auth });
     expect(types.json).toEqual({ data: dataset.relationshipTypes });
-    const roles = await call(sim.url + inspectorioPaths.contactRoles(), { headers: auth });
+    const roles = await call(sim.url + INSPECTORIO.routes.contactRoles.path(), { headers: auth });
     expect(roles.json).toEqual({ data: dataset.contactRoles });
   });
 });
@@ -63,7 +63,7 @@ describe('GET /v1/organizations', () => {
   it('filters by a batch of externalIds built by the gateway path builder', async () => {
     const { linkedCompanyIds, unlinkedCompanyIds } = dataset.fixtures;
     const ids = [...linkedCompanyIds, ...unlinkedCompanyIds, 'no-such-id'].map(String);
-    const res = await call(sim.url + inspectorioPaths.organizationsByExternalId(ids), { headers: auth });
+    const res = await call(sim.url + INSPECTORIO.routes.organizations.path(ids), { headers: auth });
     expect(res.status).toBe(200);
     const expected = linkedCompanyIds.map((id) => orgOfCompany(id)!).sort((a, b) => a.id - b.id);
     expect(res.json).toEqual({ data: expected, limit: 100, offset: 0, total: expected.length });
@@ -102,7 +102,7 @@ describe('GET /v1/organizations', () => {
 
   it('accepts exactly 100 externalIds', async () => {
     const ids = Array.from({ length: 100 }, (_, i) => String(14000 + i));
-    const res = await call(sim.url + inspectorioPaths.organizationsByExternalId(ids), { headers: auth });
+    const res = await call(sim.url + INSPECTORIO.routes.organizations.path(ids), { headers: auth });
     expect(res.status).toBe(200);
   });
 });
@@ -111,7 +111,7 @@ describe('auth and scopes', () => {
   it('answers 401 with a JSON error without, or with a wrong, apiKey', async () => {
     const attempts: Array<Record<string, string>> = [{}, { apiKey: 'nope' }, { authorization: `Bearer ${SIM_INSPECTORIO_API_KEY}` }];
     for (const headers of attempts) {
-      const res = await call(sim.url + inspectorioPaths.contactRoles(), { headers });
+      const res = await call(sim.url + INSPECTORIO.routes.contactRoles.path(), { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expectError(res.json);
@@ -125,14 +125,14 @@ describe('auth and scopes', () => {
     ];
     sim.addApiKey('scoped-key', { organizations: [visible.id] });
     const scoped = { apiKey: 'scoped-key' };
-    expect((await call(sim.url + inspectorioPaths.organization(visible.id), { headers: scoped })).status).toBe(200);
-    expect((await call(sim.url + inspectorioPaths.organizationRelationships(visible.id), { headers: scoped })).status).toBe(200);
-    for (const path of [inspectorioPaths.organization(hidden.id), inspectorioPaths.organizationRelationships(hidden.id)]) {
+    expect((await call(sim.url + INSPECTORIO.routes.organization.path(visible.id), { headers: scoped })).status).toBe(200);
+    expect((await call(sim.url + INSPECTORIO.routes.organizationRelationships.path(visible.id), { headers: scoped })).status).toBe(200);
+    for (const path of [INSPECTORIO.routes.organization.path(hidden.id), INSPECTORIO.routes.organizationRelationships.path(hidden.id)]) {
       const res = await call(sim.url + path, { headers: scoped });
       expect(res.status).toBe(403);
       expectError(res.json);
     }
-    const list = await call(sim.url + inspectorioPaths.organizationsByExternalId([visible.externalId!, hidden.externalId!]), { headers: scoped });
+    const list = await call(sim.url + INSPECTORIO.routes.organizations.path([visible.externalId!, hidden.externalId!]), { headers: scoped });
     expect(list.json).toMatchObject({ data: [visible], total: 1 });
     const all = await call(`${sim.url}/v1/organizations`, { headers: scoped });
     expect(all.json).toMatchObject({ data: [visible], total: 1 });

@@ -1,7 +1,6 @@
-import { iqmetrixPaths } from '../../src/upstreams/iqmetrix/paths.js';
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
 import {
   createDataset,
-  iqmetrixRoutes,
   SIM_IQMETRIX_OAUTH,
   SIM_IQMETRIX_TOKEN,
   startIqmetrixSim,
@@ -20,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const relationships = (partnerId: number, skip: number, top: number) => sim.url + iqmetrixPaths.partnerCompanyRelationships(partnerId, skip, top);
+const relationships = (partnerId: number, skip: number, top: number) => sim.url + IQMETRIX.routes.partnerCompanyRelationships.path(partnerId, skip, top);
 
 describe('GET /Partners({id})/Relationships/Companies', () => {
   it('answers the documented envelope with relative links', async () => {
@@ -109,7 +108,7 @@ describe('GET /Partners({id})/Relationships/Companies', () => {
   it('answers a bare array in bareArray mode', async () => {
     const bare = await startIqmetrixSim({ dataset, bareArray: true });
     try {
-      const res = await call(bare.url + iqmetrixPaths.partnerCompanyRelationships(dataset.fixtures.bigPartnerId, 10, 3), { headers: auth });
+      const res = await call(bare.url + IQMETRIX.routes.partnerCompanyRelationships.path(dataset.fixtures.bigPartnerId, 10, 3), { headers: auth });
       expect(res.json).toEqual(dataset.partners.get(dataset.fixtures.bigPartnerId)!.slice(10, 13));
     } finally {
       await bare.close();
@@ -120,7 +119,7 @@ describe('GET /Partners({id})/Relationships/Companies', () => {
 describe('GET /Companies({id})', () => {
   it('answers the company as stored', async () => {
     for (const id of [14146, ...dataset.fixtures.linkedCompanyIds.slice(0, 3)]) {
-      const res = await call(sim.url + iqmetrixPaths.company(id), { headers: auth });
+      const res = await call(sim.url + IQMETRIX.routes.company.path(id), { headers: auth });
       expect(res.status).toBe(200);
       expect(res.json).toEqual(dataset.companies.get(id));
     }
@@ -128,12 +127,12 @@ describe('GET /Companies({id})', () => {
 
   it('keeps non-ASCII names intact', async () => {
     const company = [...dataset.companies.values()].find((c) => c.Name === '株式会社テレコム')!;
-    const res = await call(sim.url + iqmetrixPaths.company(company.Id), { headers: auth });
+    const res = await call(sim.url + IQMETRIX.routes.company.path(company.Id), { headers: auth });
     expect(res.json.Name).toBe('株式会社テレコム');
   });
 
   it('answers 404 Entity Not Found, 400 for a non-integer id and 404 for other paths', async () => {
-    const unknown = await call(sim.url + iqmetrixPaths.company(dataset.fixtures.unknownCompanyId), { headers: auth });
+    const unknown = await call(sim.url + IQMETRIX.routes.company.path(dataset.fixtures.unknownCompanyId), { headers: auth });
     expect(unknown.status).toBe(404);
     expect(unknown.json).toEqual({ Message: 'Entity Not Found' });
     expect((await call(`${sim.url}/Companies(x1)`, { headers: auth })).status).toBe(400);
@@ -147,7 +146,7 @@ describe('GET /Companies({id})', () => {
 describe('auth', () => {
   it('answers 401 in plain text without, or with a wrong, bearer token', async () => {
     for (const headers of [{}, bearer('nope'), { authorization: `Basic ${SIM_IQMETRIX_TOKEN}` }]) {
-      const res = await call(sim.url + iqmetrixPaths.company(14146), { headers });
+      const res = await call(sim.url + IQMETRIX.routes.company.path(14146), { headers });
       expect(res.status).toBe(401);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
       expect(res.json).toBeUndefined();
@@ -156,7 +155,7 @@ describe('auth', () => {
   });
 
   it('answers without an Accept header', async () => {
-    const res = await call(sim.url + iqmetrixPaths.company(14146), { headers: { authorization: `Bearer ${SIM_IQMETRIX_TOKEN}` } });
+    const res = await call(sim.url + IQMETRIX.routes.company.path(14146), { headers: { authorization: `Bearer ${SIM_IQMETRIX_TOKEN}` } });
     expect(res.status).toBe(200);
   });
 
@@ -164,8 +163,8 @@ describe('auth', () => {
     const [allowed, denied] = dataset.fixtures.linkedCompanyIds as [number, number];
     sim.addToken('scoped-token', { companies: [allowed] });
     const scoped = bearer('scoped-token');
-    expect((await call(sim.url + iqmetrixPaths.company(allowed), { headers: scoped })).status).toBe(200);
-    const forbidden = await call(sim.url + iqmetrixPaths.company(denied), { headers: scoped });
+    expect((await call(sim.url + IQMETRIX.routes.company.path(allowed), { headers: scoped })).status).toBe(200);
+    const forbidden = await call(sim.url + IQMETRIX.routes.company.path(denied), { headers: scoped });
     expect(forbidden.status).toBe(403);
     expect(typeof forbidden.json.Message).toBe('string');
     expect((await call(relationships(dataset.fixtures.bigPartnerId, 0, 5), { headers: scoped })).status).toBe(200);
@@ -174,8 +173,8 @@ describe('auth', () => {
 
 describe('rate limiting', () => {
   it('sends the X-RateLimit headers on every response', async () => {
-    const ok = await call(sim.url + iqmetrixPaths.company(14146), { headers: auth });
-    const denied = await call(sim.url + iqmetrixPaths.company(14146));
+    const ok = await call(sim.url + IQMETRIX.routes.company.path(14146), { headers: auth });
+    const denied = await call(sim.url + IQMETRIX.routes.company.path(14146));
     for (const res of [ok, denied]) {
       expect(res.headers.get('x-ratelimit-limit')).toBe('1000000');
       expect(Number(res.headers.get('x-ratelimit-remaining'))).toBeLessThan(1_000_000);
@@ -188,7 +187,7 @@ describe('rate limiting', () => {
   it('answers 429 rate limit exceeded, in plain text and without Retry-After, over the limit', async () => {
     const limited = await startIqmetrixSim({ dataset, rateLimit: { limit: 3, windowSeconds: 30 } });
     try {
-      const url = limited.url + iqmetrixPaths.company(14146);
+      const url = limited.url + IQMETRIX.routes.company.path(14146);
       const answers = [];
       for (let i = 0; i < 4; i++) answers.push(await call(url, { headers: auth }));
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
@@ -206,11 +205,11 @@ describe('rate limiting', () => {
 });
 
 describe('POST /oauth2/token', () => {
-  const tokenUrl = () => sim.accountsUrl + iqmetrixPaths.token();
+  const tokenUrl = () => sim.accountsUrl + IQMETRIX.routes.token.path();
   const client = { client_id: SIM_IQMETRIX_OAUTH.clientId, client_secret: SIM_IQMETRIX_OAUTH.clientSecret };
   const passwordGrant = () =>
     call(tokenUrl(), form({ grant_type: 'password', username: SIM_IQMETRIX_OAUTH.username, password: SIM_IQMETRIX_OAUTH.password, ...client }));
-  const companyWith = (token: string) => call(sim.url + iqmetrixPaths.company(14146), { headers: bearer(token) });
+  const companyWith = (token: string) => call(sim.url + IQMETRIX.routes.company.path(14146), { headers: bearer(token) });
 
   it('is served at accountsUrl', () => {
     expect(sim.accountsUrl).toBe(sim.url.replace(/\/v1$/, '/accounts/v1'));
@@ -278,12 +277,12 @@ describe('POST /oauth2/token', () => {
       oauth: { clientId: 'c', clientSecret: 's', username: 'u', password: 'p', tokenTtlSeconds: 60 },
     });
     try {
-      expect((await call(custom.url + iqmetrixPaths.company(14146), { headers: auth })).status).toBe(401);
-      const granted = await call(custom.accountsUrl + iqmetrixPaths.token(), form({ grant_type: 'password', username: 'u', password: 'p', client_id: 'c', client_secret: 's' }));
+      expect((await call(custom.url + IQMETRIX.routes.company.path(14146), { headers: auth })).status).toBe(401);
+      const granted = await call(custom.accountsUrl + IQMETRIX.routes.token.path(), form({ grant_type: 'password', username: 'u', password: 'p', client_id: 'c', client_secret: 's' }));
       expect(granted.json.expires_in).toBe(60);
-      expect((await call(custom.url + iqmetrixPaths.company(14146), { headers: bearer(granted.json.access_token) })).status).toBe(200);
-      expect(custom.requests.count(iqmetrixRoutes.token)).toBe(1);
-      expect(custom.requests.count(iqmetrixRoutes.company)).toBe(2);
+      expect((await call(custom.url + IQMETRIX.routes.company.path(14146), { headers: bearer(granted.json.access_token) })).status).toBe(200);
+      expect(custom.requests.count(IQMETRIX.routes.token.name)).toBe(1);
+      expect(custom.requests.count(IQMETRIX.routes.company.name)).toBe(2);
     } finally {
       await custom.close();
     }

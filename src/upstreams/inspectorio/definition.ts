@@ -73,12 +73,3 @@ export const INSPECTORIO = defineUpstream({
 });
 
 export type InspectorioDefinition = typeof INSPECTORIO;
-
-/** The route table's path builders, by route key (the simulator and its tests call them). */
-export const inspectorioPaths = {
-  organizationRelationships: INSPECTORIO.routes.organizationRelationships.path,
-  organization: INSPECTORIO.routes.organization.path,
-  organizationsByExternalId: INSPECTORIO.routes.organizations.path,
-  relationshipTypes: INSPECTORIO.routes.relationshipTypes.path,
-  contactRoles: INSPECTORIO.routes.contactRoles.path,
-} as const;

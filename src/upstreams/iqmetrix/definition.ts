@@ -62,10 +62,3 @@ export function rateLimitResetMs({ status, headers }: Pick<UpstreamResponse, 'st
   const seconds = Number(Array.isArray(value) ? value[0] : value);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
-
-/** The route table's path builders, by route key (the simulator and its tests call them). */
-export const iqmetrixPaths = {
-  partnerCompanyRelationships: IQMETRIX.routes.partnerCompanyRelationships.path,
-  company: IQMETRIX.routes.company.path,
-  token: IQMETRIX.routes.token.path,
-} as const;
