@@ -2,7 +2,7 @@ import type { SharedCallScope, SharedReads } from '../cache/shared-reads.js';
 import type { CachedRead, UpstreamReadCache } from '../cache/upstream-cache.js';
 import { collectInvalidValues } from '../domain/checked.js';
 import { ErrorCode, UpstreamError, UpstreamShapeError } from '../errors.js';
-import { shapeFailure, statusFailure } from '../http/failures.js';
+import { isAbort, noResponseFailure, shapeFailure, statusFailure } from '../http/failures.js';
 import type { UpstreamRequest, UpstreamResponse, UpstreamTransport } from '../http/transport.js';
 import type { CredentialSource } from './credentials.js';
 import type { RouteDefinition, UpstreamDefinition } from './definition.js';
@@ -92,7 +92,10 @@ export class UpstreamCaller<D extends UpstreamDefinition = UpstreamDefinition> {
       return await this.shared.run(`${credentials.fingerprint}\u0000${url}`, context.signal, context.deadline, (scope) =>
         this.fetch(route, args, path, url, map, cacheKey, recordName !== undefined, scope),
       );
-    } catch (error) {
+    } catch (caught) {
+      // A wait for a shared read that this operation gave up (its deadline, its client gone)
+      // ends with its signal's bare reason: the same failure as a call of its own cut short.
+      const error = !(caught instanceof UpstreamError) && isAbort(caught) ? noResponseFailure(upstream, route.name, caught) : caught;
       // An upstream that fails (5xx, 429, no answer, open circuit) is answered by a kept copy
       // within its stale window, and the operation says so in `extensions`. A 4xx is an answer.
       if (!kept || !cache?.usableOnError(kept) || !servedStaleFor(error)) throw error;
