@@ -99,6 +99,18 @@ export function invalidValueFailure(upstream: UpstreamName, field: string, reaso
   return new InvalidUpstreamValue(upstream, field, reason);
 }
 
+/**
+ * A paged read stopped at its page bound before the upstream's `total` was reached: what the
+ * remaining pages held is unknown, so the keys not yet seen fail rather than read as "none".
+ */
+export function pagingBoundFailure(upstream: UpstreamName, route: string, pagesRead: number): UpstreamError {
+  return new UpstreamError(
+    ErrorCode.UPSTREAM_UNAVAILABLE,
+    upstream,
+    `${upstream} ${route} had more than the ${pagesRead} pages read for one call; these keys were not among them, so whether they exist is unknown.`,
+  );
+}
+
 /** Pass-through mode and the caller sent no credential for this upstream: nothing is called. */
 export function missingCredentialFailure(upstream: UpstreamName, howToSend: string): UpstreamError {
   return new UpstreamError(ErrorCode.UNAUTHENTICATED, upstream, `This field needs your ${upstream} credential: ${howToSend}.`);
