@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import type { TracerProvider } from '@opentelemetry/api';
@@ -25,7 +25,7 @@ import { corsOptions, limitsPlugin, requestBodyErrors } from './plugins/limits/i
 import { buildGatewaySchema, type SchemaExtension } from './schema.js';
 import { createSharedStore } from './cache/store.js';
 import { privateResponsesPlugin } from './plugins/cache-hints/index.js';
-import { ApolloServerPluginCacheControl } from '@apollo/server/plugin/cacheControl';
+import { staticCacheControlPlugin } from './plugins/cache-hints/static-policy.js';
 import { UpstreamReadCache } from './cache/upstream-cache.js';
 import { staleReadsPlugin } from './cache/stale-plugin.js';
 import { routeTtls, ttlVariableConflicts } from './upstreams/definition.js';
@@ -170,8 +170,10 @@ export async function startGateway({
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
     ...observability.plugins,
     limitsPlugin(config.limits),
-    // Explicit, so that it runs before privateResponsesPlugin (Apollo appends its default one last).
-    ApolloServerPluginCacheControl(),
+    // Cache-Control from the schema's hints, worked out once per document rather than by a hook
+    // on every resolved field (Apollo's own plugin is disabled below); before privateResponsesPlugin.
+    staticCacheControlPlugin(),
+    ApolloServerPluginCacheControlDisabled(),
     privateResponsesPlugin(upstreams.perCallerCredentials),
     staleReadsPlugin(),
     config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
