@@ -4,7 +4,7 @@
 import { DEFAULT_TRANSPORT_SETTINGS, type TransportSettings } from './http/transport.js';
 import { DEFAULT_LIMITS, type CorsOrigins, type LimitSettings } from './plugins/limits/settings.js';
 import type { IqmetrixOAuthSettings } from './upstreams/iqmetrix/oauth.js';
-import { ttlVariableConflicts, type UpstreamDefinition } from './upstreams/definition.js';
+import { ttlVariableConflicts, type UpstreamDefinition, type UpstreamSettingsNames } from './upstreams/definition.js';
 import { INSPECTORIO } from './upstreams/inspectorio/definition.js';
 import { IQMETRIX } from './upstreams/iqmetrix/definition.js';
 import { LOG_LEVELS } from './logger.js';
@@ -218,11 +218,13 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   const host = read.string('HOST') ?? '0.0.0.0';
   const operationTimeoutMs = read.int('OPERATION_TIMEOUT_MS', 10_000, 100, 300_000);
 
-  const iqUrl = read.url(IQMETRIX.settings.url, (u) => (/\/v\d+$/.test(u.pathname.replace(/\/+$/, '')) ? undefined : 'must include the API version, e.g. https://entitymanagerdemo.iqmetrix.net/v1'));
-  const inspUrl = read.url(INSPECTORIO.settings.url, (u) => (/\/v\d+\/?$/.test(u.pathname) ? 'must not include a version: /v1 and /v2 paths are appended' : undefined));
-  const iqMaxInFlight = read.int(IQMETRIX.settings.maxInFlight, IQMETRIX.maxInFlight.default, 1, IQMETRIX.maxInFlight.max);
-  // Inspectorio documents 20 requests in flight per client: more is not ours to choose.
-  const inspMaxInFlight = read.int(INSPECTORIO.settings.maxInFlight, INSPECTORIO.maxInFlight.default, 1, INSPECTORIO.maxInFlight.max);
+  // Names, URL rules and caps from each upstream's definition (src/upstreams/<name>/definition.ts).
+  const iqSettings = settingsOf(IQMETRIX);
+  const inspSettings = settingsOf(INSPECTORIO);
+  const iqUrl = read.url(iqSettings.url, IQMETRIX.checkUrl);
+  const inspUrl = read.url(inspSettings.url, INSPECTORIO.checkUrl);
+  const iqMaxInFlight = read.int(iqSettings.maxInFlight, IQMETRIX.maxInFlight.default, 1, IQMETRIX.maxInFlight.max);
+  const inspMaxInFlight = read.int(inspSettings.maxInFlight, INSPECTORIO.maxInFlight.default, 1, INSPECTORIO.maxInFlight.max);
 
   const authMode = read.oneOf('AUTH_MODE', ['service', 'passthrough'] as const, 'service');
   const d = DEFAULT_TRANSPORT_SETTINGS;
@@ -243,8 +245,8 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   };
 
   let upstreams: Config['upstreams'] = null;
-  const iqSet = read.string(IQMETRIX.settings.url) !== undefined;
-  const inspSet = read.string(INSPECTORIO.settings.url) !== undefined;
+  const iqSet = read.string(iqSettings.url) !== undefined;
+  const inspSet = read.string(inspSettings.url) !== undefined;
   // Simulated data must never be served by accident: in production only an explicit
   // SIMULATORS=true allows it; in development they are the default when no URL is set.
   const simulators = read.bool('SIMULATORS', !production && !iqSet && !inspSet);
@@ -430,6 +432,12 @@ function readCache(read: EnvReader, upstreams: readonly UpstreamDefinition[]): C
     localMaxBytes: read.int('CACHE_LOCAL_MAX_BYTES', 32 * 1024 * 1024, 0, 16 * 1024 ** 3),
     timeoutMs: read.int('CACHE_TIMEOUT_MS', 100, 1, 10_000),
   };
+}
+
+/** A built-in upstream's variable names (every built-in definition has them; added upstreams are configured in code). */
+function settingsOf(definition: UpstreamDefinition): UpstreamSettingsNames {
+  if (!definition.settings) throw new Error(`the built-in upstream ${definition.name} names no settings in its definition`);
+  return definition.settings;
 }
 
 /** IN_FLIGHT_*: the in-flight caps shared through the cache's Redis. */

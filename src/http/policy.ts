@@ -67,6 +67,8 @@ export interface TransportHooks<Request, Response> {
    * log, even when an upstream's error body echoes one (see UpstreamTransport.reportErrorBody).
    */
   secrets?: readonly string[];
+  /** The upstream's own credential header names, lower case (e.g. `apikey`): their values are redacted like `secrets`. */
+  credentialHeaders?: readonly string[];
 }
 
 /** Evaluates a PolicySource for one request. */

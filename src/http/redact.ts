@@ -14,8 +14,11 @@ const MIN_SECRET_LENGTH = 6;
 
 const REDACTED = '[redacted]';
 
-/** Header names whose values are credentials, lower case. */
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'apikey', 'x-api-key', 'x-inspectorio-api-key', 'cookie']);
+/**
+ * Header names whose values are credentials, lower case: the common spellings. Each upstream's
+ * own credential header (its definition's `credential.header`) is added by the caller.
+ */
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'apikey', 'x-api-key', 'cookie']);
 /** Form fields of a token request whose values are credentials. */
 const CREDENTIAL_FIELDS = new Set(['password', 'client_secret', 'refresh_token', 'access_token', 'code', 'assertion', 'client_assertion']);
 
@@ -24,13 +27,17 @@ const CREDENTIAL_FIELDS = new Set(['password', 'client_secret', 'refresh_token',
 // `"access_token": "…"`, `password: …`).
 const SCHEME_TOKEN = /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{4,}/gi;
 const KEYED_VALUE =
-  /((?:api[-_ ]?key|access[-_]?token|refresh[-_]?token|id[-_]?token|token|client[-_]?secret|password|passwd|secret|authorization|x-inspectorio-api-key)["']?\s*[:=]\s*["']?)(?!\[redacted\])([^\s"'&,;<>}]+)/gi;
+  /((?:api[-_ ]?key|access[-_]?token|refresh[-_]?token|id[-_]?token|token|client[-_]?secret|password|passwd|secret|authorization)["']?\s*[:=]\s*["']?)(?!\[redacted\])([^\s"'&,;<>}]+)/gi;
 
-/** The credential values one request carried, to be taken out of whatever the upstream answered. */
-export function requestSecrets(headers: Record<string, string> | undefined, body: string | undefined): string[] {
+/**
+ * The credential values one request carried, to be taken out of whatever the upstream answered.
+ * `credentialHeaders`: the upstream's own credential header names (lower case), beside the common ones.
+ */
+export function requestSecrets(headers: Record<string, string> | undefined, body: string | undefined, credentialHeaders: readonly string[] = []): string[] {
   const secrets: string[] = [];
   for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) continue;
+    const lower = name.toLowerCase();
+    if (!CREDENTIAL_HEADERS.has(lower) && !credentialHeaders.includes(lower)) continue;
     secrets.push(value);
     // `Bearer abc`: the token alone may be echoed too.
     const token = /^\S+\s+(\S+)$/.exec(value)?.[1];

@@ -392,7 +392,7 @@ export class UpstreamTransport {
    */
   reportErrorBody(request: Pick<UpstreamRequest, 'route'> & Partial<Pick<UpstreamRequest, 'headers' | 'body'>>, response: Pick<UpstreamResponse, 'status' | 'body'>): void {
     if (!this.observer.onErrorBody || response.body.length === 0) return;
-    const excerpt = bodyExcerpt(response.body, [...this.secrets, ...requestSecrets(request.headers, request.body)]);
+    const excerpt = bodyExcerpt(response.body, [...this.secrets, ...requestSecrets(request.headers, request.body, this.hooks.credentialHeaders)]);
     this.observer.onErrorBody({ upstream: this.upstream, route: request.route, status: response.status, bodyExcerpt: excerpt });
   }
 

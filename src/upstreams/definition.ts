@@ -54,6 +54,27 @@ export interface RouteDefinition<Args extends unknown[] = any[], T = unknown> {
   readonly breaker?: Partial<BreakerSettings>;
 }
 
+/** The caller's headers, as far as pass-through mode reads them. */
+export type CallerHeaders = Record<string, string | string[] | undefined>;
+
+/** How an upstream takes a credential: one header, from the service's secret or the caller's own. */
+export interface CredentialScheme {
+  /** The request header that carries it upstream, lower case (e.g. `apikey`): its values are also kept out of logged bodies. */
+  readonly header: string;
+  /** The header's value for a secret, e.g. `Bearer ${secret}`. */
+  readonly value: (secret: string) => string;
+  /** Pass-through mode: the caller's own credential for this upstream from its request headers; undefined when it sent none. */
+  readonly fromCaller: (headers: CallerHeaders) => string | undefined;
+  /** How a caller sends it, for the UNAUTHENTICATED message when it did not, e.g. "send `X-Api-Key: <key>`". */
+  readonly howToSend: string;
+}
+
+/** One header of the caller's request, trimmed; undefined when absent or empty. */
+export function callerHeader(headers: CallerHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
+}
+
 /** Where an upstream is configured: the names of its environment variables. */
 export interface UpstreamSettingsNames {
   /** Base URL variable, e.g. IQMETRIX_URL. */
@@ -67,7 +88,19 @@ export interface UpstreamSettingsNames {
 export interface UpstreamDefinition<Routes extends Record<string, RouteDefinition> = Record<string, RouteDefinition>> {
   /** The `upstream` of errors, metrics and logs, e.g. `iqmetrix`. Lowercase letters, digits and `-`. */
   readonly name: string;
-  readonly settings: UpstreamSettingsNames;
+  /**
+   * A built-in upstream's environment variables, which src/config.ts reads. An upstream added
+   * through startGateway's `extensions` leaves it out: its URL, cap and credential are given
+   * in code (ExtraUpstream), and only its routes' CACHE_TTL_* variables are read.
+   */
+  readonly settings?: UpstreamSettingsNames;
+  /**
+   * What is wrong with a base URL for this upstream (e.g. a missing API version), or undefined
+   * when nothing is. Config applies it to the URL variable; Upstreams to an added upstream's `url`.
+   */
+  readonly checkUrl?: (url: URL) => string | undefined;
+  /** How it takes a credential (the built-in upstreams' service and pass-through modes read it). */
+  readonly credential?: CredentialScheme;
   /** Requests in flight at most, by default and at most (a documented limit of the upstream). */
   readonly maxInFlight: { readonly default: number; readonly max: number };
   readonly routes: Routes;

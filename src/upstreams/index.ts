@@ -6,7 +6,7 @@ import { UpstreamCaller, type CallContext } from './call.js';
 import type { UpstreamReadCache } from '../cache/upstream-cache.js';
 import { SharedReads } from '../cache/shared-reads.js';
 import { missingCredential, noCredential, staticCredential, type CredentialSource } from './credentials.js';
-import { transportHooks, type UpstreamDefinition } from './definition.js';
+import { transportHooks, type CallerHeaders, type UpstreamDefinition } from './definition.js';
 import { InspectorioClient } from './inspectorio/client.js';
 import { INSPECTORIO, type InspectorioDefinition } from './inspectorio/definition.js';
 import { IqmetrixClient } from './iqmetrix/client.js';
@@ -14,8 +14,9 @@ import { IQMETRIX, type IqmetrixDefinition } from './iqmetrix/definition.js';
 import { IqmetrixOAuth } from './iqmetrix/oauth.js';
 
 export type { UpstreamTargets } from '../config.js';
+export type { CallerHeaders } from './definition.js';
 
-/** The definitions of the upstreams the graph is built on. */
+/** The definitions of the upstreams the graph is built on (tests and tools check every built-in table through it). */
 export const BUILT_IN_UPSTREAMS: readonly UpstreamDefinition[] = [IQMETRIX, INSPECTORIO];
 
 /**
@@ -27,9 +28,6 @@ export function registeredDefinitions(definitions: UpstreamsOptions['definitions
   return [definitions.iqmetrix ?? IQMETRIX, definitions.inspectorio ?? INSPECTORIO, ...extra.map((upstream) => upstream.definition)];
 }
 
-/** The caller's headers, as far as pass-through mode reads them. */
-export type CallerHeaders = Record<string, string | string[] | undefined>;
-
 /**
  * An upstream added beside the built-in two (docs/architecture.md, "How to add an upstream"):
  * its definition, where it is, and what credential each operation's calls carry.
@@ -38,7 +36,7 @@ export interface ExtraUpstream {
   definition: UpstreamDefinition;
   /** Base URL; request paths are appended to it. */
   url: string;
-  /** Requests in flight at most. Default: the definition's `maxInFlight.default`. */
+  /** Requests in flight at most, a whole number from 1 to the definition's `maxInFlight.max`. Default: its `maxInFlight.default`. */
   maxInFlight?: number;
   /** The credential of one operation's calls, from the caller's headers. Default: none (no headers sent). */
   credentials?: (callerHeaders: CallerHeaders) => CredentialSource;
@@ -115,6 +113,7 @@ export class Upstreams {
         ...transportHooks(definition),
         limiter: limiter?.(definition.name, maxInFlight),
         secrets,
+        credentialHeaders: credentialHeaders(definition),
       });
 
     const add = (entry: Registered) => this.registered.set(entry.definition.name, entry);
@@ -123,7 +122,7 @@ export class Upstreams {
     for (const upstream of extra) {
       add({
         definition: upstream.definition,
-        transport: transport(upstream.definition, upstream.url, upstream.maxInFlight ?? upstream.definition.maxInFlight.default),
+        transport: transport(upstream.definition, checkedUrl(upstream), checkedMaxInFlight(upstream)),
         credentials: upstream.credentials ?? (() => noCredential),
       });
     }
@@ -134,13 +133,14 @@ export class Upstreams {
       ? new UpstreamTransport(this.iqmetrixDefinition.name, { ...settings, url: oauth.accountsUrl, maxInFlight: 2, maxRetries: 0 }, observer, {
           ...transportHooks(this.iqmetrixDefinition),
           secrets,
+          credentialHeaders: credentialHeaders(this.iqmetrixDefinition),
         })
       : undefined;
     if (authMode === 'service') {
-      const iqmetrix = oauth && this.accounts ? new IqmetrixOAuth(this.accounts, oauth) : token ? staticCredential('iqmetrix-token', 'authorization', `Bearer ${token}`) : undefined;
+      const iqmetrix = oauth && this.accounts ? new IqmetrixOAuth(this.accounts, oauth) : token ? secretCredential(this.iqmetrixDefinition, token) : undefined;
       const apiKey = targets.inspectorio.apiKey;
       if (!iqmetrix || !apiKey) throw new Error('service auth mode needs the iQmetrix token (or OAuth settings) and the Inspectorio API key');
-      this.serviceCredentials = { iqmetrix, inspectorio: staticCredential('inspectorio-key', 'apikey', apiKey) };
+      this.serviceCredentials = { iqmetrix, inspectorio: secretCredential(this.inspectorioDefinition, apiKey) };
     }
   }
 
@@ -172,7 +172,10 @@ export class Upstreams {
   }
 
   clientsFor(context: CallContext, callerHeaders: CallerHeaders = {}): UpstreamClients {
-    const builtIn = this.serviceCredentials ?? passThrough(callerHeaders);
+    const builtIn = this.serviceCredentials ?? {
+      iqmetrix: callerCredential(this.iqmetrixDefinition, callerHeaders),
+      inspectorio: callerCredential(this.inspectorioDefinition, callerHeaders),
+    };
     const callers = new Map<string, UpstreamCaller>();
     const caller = <D extends UpstreamDefinition>(definition: D): UpstreamCaller<D> => {
       let made = callers.get(definition.name);
@@ -207,17 +210,44 @@ export class Upstreams {
   }
 }
 
-function header(headers: CallerHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return (Array.isArray(value) ? value[0] : value)?.trim() || undefined;
+/** The upstream's own credential header, for redaction in logged bodies. */
+function credentialHeaders(definition: UpstreamDefinition): string[] {
+  return definition.credential ? [definition.credential.header.toLowerCase()] : [];
 }
 
-/** The caller's own credentials, each only to the upstream it is meant for. */
-function passThrough(headers: CallerHeaders): { iqmetrix: CredentialSource; inspectorio: CredentialSource } {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header(headers, 'authorization') ?? '')?.[1];
-  const apiKey = header(headers, 'x-inspectorio-api-key');
-  return {
-    iqmetrix: bearer ? staticCredential('iqmetrix-token', 'authorization', `Bearer ${bearer}`) : missingCredential('iqmetrix', 'send `Authorization: Bearer <iQmetrix token>`'),
-    inspectorio: apiKey ? staticCredential('inspectorio-key', 'apikey', apiKey) : missingCredential('inspectorio', 'send `X-Inspectorio-Api-Key: <key>`'),
-  };
+/** A configured secret, sent as the definition's credential scheme says. */
+function secretCredential(definition: UpstreamDefinition, secret: string): CredentialSource {
+  const scheme = definition.credential;
+  if (!scheme) throw new Error(`upstream ${JSON.stringify(definition.name)} has no credential scheme in its definition`);
+  return staticCredential(`${definition.name}-credential`, scheme.header, scheme.value(secret));
+}
+
+/** Pass-through mode: the caller's own credential for this upstream only, or the failure that says how to send it. */
+function callerCredential(definition: UpstreamDefinition, headers: CallerHeaders): CredentialSource {
+  const scheme = definition.credential;
+  if (!scheme) return noCredential;
+  const secret = scheme.fromCaller(headers);
+  return secret ? secretCredential(definition, secret) : missingCredential(definition.name, scheme.howToSend);
+}
+
+/** An added upstream's `url`, checked as config checks a built-in's (absolute http(s), the definition's checkUrl). */
+function checkedUrl({ definition, url }: ExtraUpstream): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new RangeError(`upstream ${JSON.stringify(definition.name)}: url must be an absolute http(s) URL (got ${JSON.stringify(url)})`);
+  }
+  const complaint = !/^https?:$/.test(parsed.protocol) ? 'must be an http(s) URL' : parsed.search || parsed.hash ? 'must not have a query string or fragment' : definition.checkUrl?.(parsed);
+  if (complaint) throw new RangeError(`upstream ${JSON.stringify(definition.name)}: url ${complaint} (got ${JSON.stringify(url)})`);
+  return url;
+}
+
+/** An added upstream's cap: a whole number from 1 to its definition's `maxInFlight.max`. */
+function checkedMaxInFlight({ definition, maxInFlight = definition.maxInFlight.default }: ExtraUpstream): number {
+  const { max } = definition.maxInFlight;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > max) {
+    throw new RangeError(`upstream ${JSON.stringify(definition.name)}: maxInFlight must be a whole number from 1 to ${max} (got ${maxInFlight})`);
+  }
+  return maxInFlight;
 }

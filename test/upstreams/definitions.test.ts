@@ -10,9 +10,7 @@ import { IQMETRIX, rateLimitResetMs } from '../../src/upstreams/iqmetrix/definit
 // everything that reads them (config, the simulators, the README) in step.
 
 const variables = (definition: UpstreamDefinition) => [
-  definition.settings.url,
-  definition.settings.maxInFlight,
-  ...definition.settings.credentials,
+  ...(definition.settings ? [definition.settings.url, definition.settings.maxInFlight, ...definition.settings.credentials] : []),
   ...Object.values(definition.routes).flatMap((route) => (route.cache ? [route.cache.env] : [])),
 ];
 

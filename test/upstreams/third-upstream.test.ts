@@ -140,6 +140,21 @@ describe('registering upstreams', () => {
     expect(() => new Upstreams({ targets, extra: [{ definition: { ...WAREHOUSE, name: 'iqmetrix' }, url: warehouse.url }] })).toThrow(/two upstreams are named "iqmetrix"/);
   });
 
+  it("refuses an added upstream's cap or URL out of range, naming it, before opening anything", () => {
+    const targets = {
+      iqmetrix: { url: sims.iqmetrix.url, token: SIM_IQMETRIX_TOKEN, maxInFlight: 4 },
+      inspectorio: { url: sims.inspectorio.url, apiKey: SIM_INSPECTORIO_API_KEY, maxInFlight: 4 },
+    };
+    const add = (extra: { url: string; maxInFlight?: number }) => () => new Upstreams({ targets, extra: [{ definition: WAREHOUSE, ...extra }] });
+    expect(add({ url: warehouse.url, maxInFlight: 0 })).toThrow('upstream "warehouse": maxInFlight must be a whole number from 1 to 16 (got 0)');
+    expect(add({ url: warehouse.url, maxInFlight: 17 })).toThrow(/from 1 to 16 \(got 17\)/);
+    expect(add({ url: warehouse.url, maxInFlight: 2.5 })).toThrow(/got 2.5/);
+    expect(add({ url: 'warehouse.local/api' })).toThrow(/url must be an absolute http\(s\) URL/);
+    expect(add({ url: 'ftp://warehouse.local/api' })).toThrow(/url must be an http\(s\) URL/);
+    // The definition's own URL rule.
+    expect(add({ url: `${warehouse.url}/stock` })).toThrow(/url must not end with \/stock/);
+  });
+
   it('a caller for an upstream the gateway does not have is a clear error', () => {
     const targets = {
       iqmetrix: { url: sims.iqmetrix.url, token: SIM_IQMETRIX_TOKEN, maxInFlight: 4 },

@@ -1,4 +1,4 @@
-import { defineUpstream } from '../definition.js';
+import { callerHeader, defineUpstream } from '../definition.js';
 import { toOrganization, toOrganizationListPage, toOrganizationRelationships, type OrganizationListPage } from './mapping.js';
 import { organizationById, organizationPageRecords } from './records.js';
 import { toReferenceList } from './reference-lists.js';
@@ -23,6 +23,15 @@ export const INSPECTORIO = defineUpstream({
   settings: { url: 'INSPECTORIO_URL', maxInFlight: 'INSPECTORIO_MAX_IN_FLIGHT', credentials: ['INSPECTORIO_API_KEY'] },
   // Inspectorio's documented limit: more is not ours to choose.
   maxInFlight: { default: INSPECTORIO_MAX_IN_FLIGHT, max: INSPECTORIO_MAX_IN_FLIGHT },
+  // Routes carry their own version (/v1, /v2), so the base URL must not.
+  checkUrl: (url) => (/\/v\d+\/?$/.test(url.pathname) ? 'must not include a version: /v1 and /v2 paths are appended' : undefined),
+  credential: {
+    header: 'apikey',
+    value: (key) => key,
+    // Pass-through: the caller's own key, in a header of ours (its Authorization carries the iQmetrix token).
+    fromCaller: (headers) => callerHeader(headers, 'x-inspectorio-api-key'),
+    howToSend: 'send `X-Inspectorio-Api-Key: <key>`',
+  },
   routes: {
     /** INFERRED path (the body, RelationshipListResponseV2, is documented). Whole list, no paging. */
     organizationRelationships: {

@@ -1,5 +1,5 @@
 import type { UpstreamResponse } from '../../http/transport.js';
-import { defineUpstream } from '../definition.js';
+import { callerHeader, defineUpstream } from '../definition.js';
 import { toCompany, toPartnerRelationshipPage } from './mapping.js';
 import { toTokenGrant } from './token-grant.js';
 
@@ -18,6 +18,15 @@ export const IQMETRIX = defineUpstream({
     credentials: ['IQMETRIX_TOKEN', 'IQMETRIX_ACCOUNTS_URL', 'IQMETRIX_CLIENT_ID', 'IQMETRIX_CLIENT_SECRET', 'IQMETRIX_USERNAME', 'IQMETRIX_PASSWORD'],
   },
   maxInFlight: { default: 32, max: 1000 },
+  // Entity Manager paths start after the version, so the base URL carries it.
+  checkUrl: (url) => (/\/v\d+$/.test(url.pathname.replace(/\/+$/, '')) ? undefined : 'must include the API version, e.g. https://entitymanagerdemo.iqmetrix.net/v1'),
+  credential: {
+    header: 'authorization',
+    value: (token) => `Bearer ${token}`,
+    // Pass-through: the caller's own iQmetrix bearer token, in its Authorization header.
+    fromCaller: (headers) => /^Bearer\s+(\S+)$/i.exec(callerHeader(headers, 'authorization') ?? '')?.[1],
+    howToSend: 'send `Authorization: Bearer <iQmetrix token>`',
+  },
   routes: {
     partnerCompanyRelationships: {
       name: 'GET /Partners({id})/Relationships/Companies',

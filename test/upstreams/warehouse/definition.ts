@@ -20,8 +20,10 @@ export function toStockLevel(body: unknown): StockLevel {
 
 export const WAREHOUSE = defineUpstream({
   name: 'warehouse',
-  settings: { url: 'WAREHOUSE_URL', maxInFlight: 'WAREHOUSE_MAX_IN_FLIGHT', credentials: ['WAREHOUSE_API_KEY'] },
+  // No `settings`: an added upstream's URL, cap and credential are given in code (third-upstream.test.ts).
   maxInFlight: { default: 4, max: 16 },
+  // Its paths start at /stock: a base URL must not end with it.
+  checkUrl: (url) => (/\/stock\/?$/.test(url.pathname) ? 'must not end with /stock (the routes append it)' : undefined),
   routes: {
     stock: {
       name: 'GET /stock/{sku}',
