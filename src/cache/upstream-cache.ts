@@ -3,7 +3,7 @@ import { InMemoryLRUCache, type KeyValueCache } from '@apollo/utils.keyvaluecach
 import CachePolicy from 'http-cache-semantics';
 import type { UpstreamName } from '../errors.js';
 import type { UpstreamResponse } from '../http/transport.js';
-import { routeKey } from '../upstreams/definition.js';
+import { ttlKey } from '../upstreams/definition.js';
 
 /** Told of every lookup, for metrics. */
 export interface CacheObserver {
@@ -87,7 +87,7 @@ export class UpstreamReadCache {
   constructor(
     private readonly store: KeyValueCache<string>,
     /**
-     * Default time to live per route, in seconds, by `<upstream> <route name>` (routeKey): the
+     * Default time to live per route, in seconds, by `<upstream> <route name>` (ttlKey): the
      * route tables' lifetimes as config read them (CACHE_TTL_*). 0 or absent: not cached.
      */
     private readonly ttlSeconds: Readonly<Record<string, number>>,
@@ -115,7 +115,7 @@ export class UpstreamReadCache {
 
   /** Whether reads of this route are cached at all (a route with no TTL skips the store). */
   caches(upstream: UpstreamName, route: string): boolean {
-    return (this.ttlSeconds[routeKey(upstream, route)] ?? 0) > 0;
+    return (this.ttlSeconds[ttlKey(upstream, route)] ?? 0) > 0;
   }
 
   /**
@@ -163,7 +163,7 @@ export class UpstreamReadCache {
    * kept: `no-store`, `no-cache`, or stale on arrival (`Age` beyond its `max-age`).
    */
   lifetimes(upstream: UpstreamName, route: string, url: string, response: Pick<UpstreamResponse, 'status' | 'headers'>): Omit<CachedRead<unknown>, 'value'> | undefined {
-    const defaultTtl = this.ttlSeconds[routeKey(upstream, route)] ?? 0;
+    const defaultTtl = this.ttlSeconds[ttlKey(upstream, route)] ?? 0;
     if (defaultTtl <= 0) return undefined;
     const headers = { ...response.headers };
     const cacheControl = headerValue(headers['cache-control']);

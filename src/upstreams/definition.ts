@@ -154,13 +154,13 @@ export function transportHooks(definition: UpstreamDefinition): UpstreamHooks {
   };
 }
 
-/** Where each route's cache lifetime is looked up: `<upstream> <route name>`. */
-export function routeKey(upstream: string, route: string): string {
+/** The key of a route's cache lifetime (routeTtls, UpstreamReadCache): `<upstream> <route name>`, e.g. `iqmetrix GET /Companies({id})`. */
+export function ttlKey(upstream: string, route: string): string {
   return `${upstream} ${route}`;
 }
 
 /**
- * The lifetime of every cached route of these upstreams, in seconds, by routeKey: the value of
+ * The lifetime of every cached route of these upstreams, in seconds, by ttlKey: the value of
  * the route's CACHE_TTL_* variable when `variables` has one (config.cache.ttlVariables), else
  * the route table's default. Give it the definitions the gateway actually registered, so that
  * a replaced built-in (withRoutes) brings its own defaults.
@@ -169,7 +169,7 @@ export function routeTtls(definitions: readonly UpstreamDefinition[], variables:
   const ttls: Record<string, number> = {};
   for (const definition of definitions) {
     for (const route of Object.values(definition.routes)) {
-      if (route.cache) ttls[routeKey(definition.name, route.name)] = variables[route.cache.env] ?? route.cache.ttlSeconds;
+      if (route.cache) ttls[ttlKey(definition.name, route.name)] = variables[route.cache.env] ?? route.cache.ttlSeconds;
     }
   }
   return ttls;

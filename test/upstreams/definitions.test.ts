@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { defineUpstream, routeKey, routeTtls, transportHooks, withRoutes, type UpstreamDefinition } from '../../src/upstreams/definition.js';
+import { defineUpstream, ttlKey, routeTtls, transportHooks, withRoutes, type UpstreamDefinition } from '../../src/upstreams/definition.js';
 import { BUILT_IN_UPSTREAMS } from '../../src/upstreams/index.js';
 import { INSPECTORIO, INSPECTORIO_MAX_EXTERNAL_IDS } from '../../src/upstreams/inspectorio/definition.js';
 import { chunkExternalIds, MAX_EXTERNAL_ID_QUERY_LENGTH } from '../../src/upstreams/inspectorio/external-ids.js';
@@ -33,15 +33,15 @@ describe('the built-in route tables', () => {
     const config = loadConfig({ CACHE_TTL_ORGANIZATION: '7' });
     expect(config.cache.ttlVariables).toEqual({ CACHE_TTL_ORGANIZATION: 7 });
     const ttls = routeTtls(BUILT_IN_UPSTREAMS, config.cache.ttlVariables);
-    expect(ttls[routeKey('inspectorio', INSPECTORIO.routes.organization.name)]).toBe(7);
-    expect(ttls[routeKey('inspectorio', INSPECTORIO.routes.organizations.name)]).toBe(7);
-    expect(ttls[routeKey('iqmetrix', IQMETRIX.routes.company.name)]).toBe(IQMETRIX.routes.company.cache.ttlSeconds);
+    expect(ttls[ttlKey('inspectorio', INSPECTORIO.routes.organization.name)]).toBe(7);
+    expect(ttls[ttlKey('inspectorio', INSPECTORIO.routes.organizations.name)]).toBe(7);
+    expect(ttls[ttlKey('iqmetrix', IQMETRIX.routes.company.name)]).toBe(IQMETRIX.routes.company.cache.ttlSeconds);
     // The token endpoint has no lifetime: it is never cached.
-    expect(ttls[routeKey('iqmetrix', IQMETRIX.routes.token.name)]).toBeUndefined();
+    expect(ttls[ttlKey('iqmetrix', IQMETRIX.routes.token.name)]).toBeUndefined();
   });
 
   it("a replaced built-in brings its own default lifetime; a set variable still overrides it", () => {
-    const company = routeKey('iqmetrix', IQMETRIX.routes.company.name);
+    const company = ttlKey('iqmetrix', IQMETRIX.routes.company.name);
     const replaced = withRoutes(IQMETRIX, { company: { cache: { ttlSeconds: 5, env: 'CACHE_TTL_COMPANY' } } });
     expect(routeTtls([replaced, INSPECTORIO], loadConfig({}, { upstreams: [replaced] }).cache.ttlVariables)[company]).toBe(5);
     expect(routeTtls([replaced, INSPECTORIO], loadConfig({ CACHE_TTL_COMPANY: '9' }).cache.ttlVariables)[company]).toBe(9);

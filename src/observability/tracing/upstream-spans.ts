@@ -34,7 +34,8 @@ export class UpstreamSpans {
     const attempt = () => context.active().getValue(this.attemptKey) as AttemptInfo | undefined;
     this.instrumentation = new UndiciInstrumentation({
       ignoreRequestHook: () => attempt() === undefined,
-      // Returned attributes replace the instrumentation's own: the URL is recorded redacted.
+      // Returned attributes are merged over the instrumentation's own (a key both set is ours),
+      // so url.full and url.query are recorded redacted and the rest of its attributes stay.
       startSpanHook: (): Attributes => {
         const current = attempt();
         if (!current) return {};
