@@ -37,6 +37,8 @@ describe('Cache-Control from the type hints', () => {
       fragment O on Organization { relationships(first: 1) { totalCount } }`;
     expect(await header(query, { deep: false })).toBe('max-age=60, public');
     expect(await header(query, { deep: true })).toBe('max-age=30, public');
+    // A default value counts as given.
+    expect(await header(query.replace('$deep: Boolean!', '$deep: Boolean = true'))).toBe('max-age=30, public');
   });
 
   it('interfaces and _entities: the hint of the interface, or of the entity types selected', async () => {

@@ -3,6 +3,7 @@ import {
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   getDirectiveValues,
+  getVariableValues,
   getNamedType,
   isAbstractType,
   isCompositeType,
@@ -105,7 +106,15 @@ export class StaticCachePolicy {
     const key = `${operation.name?.value ?? ''}\u0000${entry.conditional ? JSON.stringify(variables ?? {}) : ''}`;
     let found = entry.policies.get(key);
     if (!found) {
-      found = this.compute(document, operation, variables ?? {});
+      // @skip/@include read the coerced values (defaults applied). Values that do not coerce
+      // fail the request in execution anyway: nothing cacheable then.
+      let values: Record<string, unknown> = {};
+      if (entry.conditional) {
+        const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 1 });
+        if (coerced.errors) return { scope: 'PUBLIC' };
+        values = coerced.coerced;
+      }
+      found = this.compute(document, operation, values);
       // Variables vary without bound: keep a few per document.
       if (entry.policies.size >= 64) entry.policies.clear();
       entry.policies.set(key, found);

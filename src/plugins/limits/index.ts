@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerErrorCode } from '@apollo/server/errors';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { ErrorCode } from '../../errors.js';
 import { operationCost } from './cost.js';
 import type { LimitSettings } from './settings.js';
@@ -32,6 +32,26 @@ export type LimitErrorCode = (typeof LimitErrorCode)[keyof typeof LimitErrorCode
  * to TOKEN_LIMIT_EXCEEDED so that clients can tell "too big" from "broken".
  */
 export function limitsPlugin(limits: LimitSettings): ApolloServerPlugin<BaseContext> {
+  // Shape and cost are pure functions of the document, the operation and the variables: worked
+  // out once per (document, operation, variables) rather than on every request (issue 12). Apollo
+  // hands out the same DocumentNode for a document it has seen (its document cache), so a
+  // WeakMap keyed by it goes with the document.
+  const measured = new WeakMap<DocumentNode, Map<string, { shape: ReturnType<typeof operationShape>; cost: number | null }>>();
+  const measure = (document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined, schema: GraphQLSchema) => {
+    let byRequest = measured.get(document);
+    if (!byRequest) measured.set(document, (byRequest = new Map()));
+    const key = `${operation.name?.value ?? ''}\u0000${variables ? JSON.stringify(variables) : ''}`;
+    let found = byRequest.get(key);
+    if (!found) {
+      // Counting stops just past the budget, so `cost` in the error is a lower bound: the
+      // analysis of a hostile query must not cost more than an acceptable one.
+      found = { shape: operationShape(document, operation), cost: operationCost(schema, document, operation, variables, { stopAbove: limits.maxCost }) };
+      // Variables vary without bound: keep a few per document.
+      if (byRequest.size >= 64) byRequest.clear();
+      byRequest.set(key, found);
+    }
+    return found;
+  };
   return {
     async requestDidStart() {
       let overTokenLimit = false;
@@ -45,7 +65,7 @@ export function limitsPlugin(limits: LimitSettings): ApolloServerPlugin<BaseCont
         async didResolveOperation({ document, operation, request, schema }) {
           // No operation matches `operationName`: execution refuses the request on its own.
           if (!operation) return;
-          const shape = operationShape(document, operation);
+          const { shape, cost } = measure(document, operation, request.variables, schema);
           if (shape.aliases > limits.maxAliases) {
             throw limitError(LimitErrorCode.ALIAS_LIMIT_EXCEEDED, `The operation has ${shape.aliases} aliases; at most ${limits.maxAliases} are allowed.`, {
               aliases: shape.aliases,
@@ -58,9 +78,6 @@ export function limitsPlugin(limits: LimitSettings): ApolloServerPlugin<BaseCont
               maxDepth: limits.maxDepth,
             });
           }
-          // Counting stops just past the budget, so `cost` in the error is a lower bound: the
-          // analysis of a hostile query must not cost more than an acceptable one.
-          const cost = operationCost(schema, document, operation, request.variables, { stopAbove: limits.maxCost });
           if (cost !== null && cost > limits.maxCost) {
             throw limitError(
               LimitErrorCode.COST_LIMIT_EXCEEDED,
