@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { STATUS_CODES } from 'node:http';
+import type { UpstreamDefinition } from '../upstreams/definition.js';
 import {
   applyRewrites,
   FaultControllerImpl,
@@ -32,11 +33,10 @@ export interface SimContext {
 }
 
 export interface SimServerConfig {
-  host: string;
-  port: number;
-  /** Base latency added to every non-control request. */
-  latencyMs: number;
-  routes: readonly string[];
+  /** Where to listen (default 127.0.0.1, an ephemeral port) and the base latency added to every non-control request (default 0). */
+  listen: { host?: string | undefined; port?: number | undefined; latencyMs?: number | undefined };
+  /** The upstream simulated: requests are counted and faults injected by its route names. */
+  definition: UpstreamDefinition;
   match(method: string, pathname: string): RouteMatch | undefined;
   credentialOf(req: IncomingMessage): string | undefined;
   /** Answers a fired fault other than hang/reset/html, in the upstream's format. */
@@ -190,8 +190,9 @@ function decodePath(pathname: string): string {
 }
 
 export async function startSimServer(config: SimServerConfig): Promise<SimServer> {
+  const { host = '127.0.0.1', port: wantedPort = 0, latencyMs = 0 } = config.listen;
   const log = new RequestLogImpl();
-  const faults = new FaultControllerImpl(config.routes);
+  const faults = new FaultControllerImpl(Object.values(config.definition.routes).map((route) => route.name));
   const sockets = new Set<Socket>();
   const pendingSleeps = new Set<() => void>();
   let closed = false;
@@ -229,7 +230,7 @@ export async function startSimServer(config: SimServerConfig): Promise<SimServer
 
     const decision = match ? faults.take(match.name, rawUrl) : { delayMs: 0 };
     if (decision.fired) modifiers.set(res, decision.fired.spec);
-    const delay = config.latencyMs + decision.delayMs;
+    const delay = latencyMs + decision.delayMs;
     if (delay > 0 && !(await sleep(delay))) return;
     if (res.destroyed) return;
 
@@ -271,7 +272,7 @@ export async function startSimServer(config: SimServerConfig): Promise<SimServer
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.port, config.host, () => {
+    server.listen(wantedPort, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -280,7 +281,7 @@ export async function startSimServer(config: SimServerConfig): Promise<SimServer
 
   let closing: Promise<void> | undefined;
   return {
-    origin: formatOrigin(config.host, port),
+    origin: formatOrigin(host, port),
     requests: log,
     faults,
     close() {

@@ -200,10 +200,8 @@ export async function startInspectorioSim(opts: InspectorioSimOptions): Promise<
   };
 
   const server = await startSimServer({
-    host: opts.host ?? '127.0.0.1',
-    port: opts.port ?? 0,
-    latencyMs: opts.latencyMs ?? 0,
-    routes: Object.values(ROUTES).map((route) => route.name),
+    listen: opts,
+    definition: INSPECTORIO,
     match,
     credentialOf: apiKeyOf,
     answerFault,

@@ -293,10 +293,8 @@ export async function startIqmetrixSim(opts: IqmetrixSimOptions): Promise<Iqmetr
   };
 
   const server = await startSimServer({
-    host: opts.host ?? '127.0.0.1',
-    port: opts.port ?? 0,
-    latencyMs: opts.latencyMs ?? 0,
-    routes: Object.values(ROUTES).map((route) => route.name),
+    listen: opts,
+    definition: IQMETRIX,
     match,
     credentialOf: bearerOf,
     answerFault,
