@@ -8,8 +8,24 @@ import type { OrganizationRelationshipModel } from '../graph/models.js';
 import type { OrganizationRelationshipFilter, OrganizationRelationshipResolvers, OrganizationResolvers } from '../generated/graphql.js';
 import { referenceId } from './reference.js';
 
+/** filterKey's answers by the filter's JSON: the same few filters come back on every request (issue 12). */
+const filterKeys = new Map<string, string>();
+
 /** A canonical spelling of the filter, so that equal filters give interchangeable cursors. */
 function filterKey(filter: OrganizationRelationshipFilter | null | undefined): string {
+  if (!filter?.types && !filter?.targetTypes) return 'all';
+  const json = JSON.stringify([filter.types ?? null, filter.targetTypes ?? null]);
+  let key = filterKeys.get(json);
+  if (key === undefined) {
+    key = computeFilterKey(filter);
+    // Filters come from callers: a bounded memo, not a growing one.
+    if (filterKeys.size >= 1000) filterKeys.clear();
+    filterKeys.set(json, key);
+  }
+  return key;
+}
+
+function computeFilterKey(filter: OrganizationRelationshipFilter | null | undefined): string {
   const types = [...new Set(filter?.types ?? [])].sort();
   const targetTypes = [...new Set(filter?.targetTypes ?? [])].sort();
   if (!filter?.types && !filter?.targetTypes) return 'all';
@@ -22,6 +38,20 @@ function matches(filter: OrganizationRelationshipFilter | null | undefined): (r:
   // An unreadable value matches nothing: a relationship whose target type cannot be read is
   // not among those of any `targetTypes` (UNKNOWN, a letter not yet known, is a readable one).
   return (r) => (!types || r.types.some((t) => types.has(t as string))) && (!targetTypes || (!isInvalid(r.target) && targetTypes.has(r.target.type)));
+}
+
+/**
+ * `all` filtered, remembered per list: a list the read cache (or a shared read) hands to many
+ * operations is filtered once per filter, not once per operation and organization.
+ */
+const filteredLists = new WeakMap<readonly RelationshipRecord[], Map<string, RelationshipRecord[]>>();
+function filtered(all: readonly RelationshipRecord[], filter: OrganizationRelationshipFilter, scope: string): RelationshipRecord[] {
+  let byFilter = filteredLists.get(all);
+  if (!byFilter) filteredLists.set(all, (byFilter = new Map()));
+  const key = scope.slice(scope.indexOf(':') + 1);
+  let list = byFilter.get(key);
+  if (!list) byFilter.set(key, (list = all.filter(matches(filter))));
+  return list;
 }
 
 /** Company ids are decimal integers; an externalId of any other form links to no company. */
@@ -43,7 +73,7 @@ export const Organization: OrganizationResolvers = {
     // Validate before loading, so a bad argument costs no upstream call.
     planWindow(args, scope);
     const all = await loaders.organizationRelationships.load(organizationId);
-    const list = filter ? all.filter(matches(filter)) : all;
+    const list = filter ? filtered(all, filter, scope) : all;
     const page = sliceConnection(args, scope, list);
     const nodes: OrganizationRelationshipModel[] = page.nodes.map((r) => ({ ...r, sourceId: organizationId, source: org }));
     return { ...page, nodes, edges: page.edges.map((edge, i) => ({ cursor: edge.cursor, node: nodes[i]! })) };
