@@ -243,7 +243,11 @@ export class UpstreamTransport {
     return breakerStateName(this.breaker.state);
   }
 
-  /** The state of a route's own circuit, or undefined when the route shares the upstream's. */
+  /**
+   * The state of a route's own circuit, or undefined when the route shares the upstream's (or
+   * has not been called yet). For tests and diagnostics: metrics and logs hear of its changes
+   * through the observer's onBreakerStateChange.
+   */
   routeBreakerState(route: string): BreakerState | undefined {
     const own = this.routeBreakers.get(route);
     return own ? breakerStateName(own.state) : undefined;
