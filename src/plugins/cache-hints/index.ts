@@ -2,12 +2,8 @@ import type { ApolloServerPlugin } from '@apollo/server';
 
 /**
  * With per-caller credentials (pass-through mode) the data depends on who asks, so no shared
- * cache may keep it: the `Cache-Control` that Apollo's cache-control plugin derived from the
- * type hints is narrowed to `private`. Register it after ApolloServerPluginCacheControl.
- *
- * It is done on the header rather than by restricting `overallCachePolicy` up front: Apollo's
- * plugin stops computing hints altogether when it finds the policy already restricted at
- * the start of execution (it takes that as a response cache having decided).
+ * cache may keep it: the `Cache-Control` that the cache-control plugin (./static-policy.ts)
+ * derived from the type hints is narrowed to `private`. Register it after that plugin.
  */
 export function privateResponsesPlugin(perCallerCredentials: boolean): ApolloServerPlugin {
   return {
