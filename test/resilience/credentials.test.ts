@@ -1,4 +1,7 @@
 import { SIM_IQMETRIX_OAUTH } from '../../src/sim/index.js';
+import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
+
+const TOKEN = IQMETRIX.routes.token.name;
 import { encodeId } from '../../src/graph/ids.js';
 import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 
@@ -70,6 +73,31 @@ describe('iQmetrix OAuth password grant', () => {
     // One refused refresh, then one login (the simulator counts granted tokens only).
     expect(stack.sims.iqmetrix.requests.count('POST /oauth2/token')).toBe(2);
     expect(grants()).toEqual({ password: before.password + 1, refresh_token: before.refresh_token });
+  });
+});
+
+describe('the token endpoint\'s circuit', () => {
+  it('is its own: it opens under the token route\'s name, and the iQmetrix API circuit and /readyz stay up', async () => {
+    const stack = await startStack({
+      env: { UPSTREAM_MAX_RETRIES: '0', UPSTREAM_BREAKER_MIN_CALLS: '3', UPSTREAM_BREAKER_HALF_OPEN_AFTER_MS: '60000' },
+      targets: (sims, d) => ({
+        ...d,
+        iqmetrix: { ...d.iqmetrix, token: undefined, oauth: { accountsUrl: sims.iqmetrix.accountsUrl, ...SIM_IQMETRIX_OAUTH } },
+      }),
+    });
+    try {
+      stack.sims.iqmetrix.faults.set(TOKEN, { status: 503 });
+      const id = [...stack.sims.dataset.companies.keys()][0]!;
+      for (let i = 0; i < 3; i++) expect(codes(await stack.query(`{ company(id: ${id}) { name } }`))).toEqual(['UPSTREAM_UNAVAILABLE']);
+      const res = await stack.query(`{ company(id: ${id}) { name } }`);
+      expect(res.body.errors![0]!.message).toBe(`iqmetrix ${TOKEN} is failing; calls to it are suspended for a moment (circuit open).`);
+      const { body: metrics } = await stack.gateway.observability.metrics.exposition();
+      expect(metrics).toContain(`gateway_upstream_route_breaker_state{upstream="iqmetrix",route="${TOKEN}"} 2`);
+      expect(metrics).toContain('gateway_upstream_breaker_state{upstream="iqmetrix"} 0');
+      expect(stack.gateway.observability.readiness.report()).toMatchObject({ ready: true, body: { openUpstreams: [] } });
+    } finally {
+      await stack.close();
+    }
   });
 });
 
