@@ -1,6 +1,7 @@
 import { callerHeader, defineUpstream } from '../definition.js';
 import { toOrganization, toOrganizationListPage, toOrganizationRelationships, type OrganizationListPage } from './mapping.js';
 import { organizationById, organizationPageRecords } from './records.js';
+import { INSPECTORIO_NAME } from './name.js';
 import { toReferenceList } from './reference-lists.js';
 
 // Inspectorio Supplier Management (shared/upstreams/inspectorio-sm.md): every route the
@@ -19,7 +20,7 @@ export const INSPECTORIO_MAX_EXTERNAL_IDS = 100;
 export const INSPECTORIO_MAX_IN_FLIGHT = 20;
 
 export const INSPECTORIO = defineUpstream({
-  name: 'inspectorio',
+  name: INSPECTORIO_NAME,
   settings: { url: 'INSPECTORIO_URL', maxInFlight: 'INSPECTORIO_MAX_IN_FLIGHT', credentials: ['INSPECTORIO_API_KEY'] },
   // Inspectorio's documented limit: more is not ours to choose.
   maxInFlight: { default: INSPECTORIO_MAX_IN_FLIGHT, max: INSPECTORIO_MAX_IN_FLIGHT },

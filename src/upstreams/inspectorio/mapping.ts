@@ -2,6 +2,7 @@ import { invalidValue, reportUnknownValue, type Checked } from '../../domain/che
 import { UpstreamShapeError } from '../../errors.js';
 import type { Contact, Organization, OrganizationRelationship, OrganizationType, RelationshipPermission } from '../../domain/types.js';
 import { isRecord } from '../shape.js';
+import { INSPECTORIO_NAME } from './name.js';
 import { readId, readJsonObject, readObject, readOptionalString, readString } from '../values.js';
 
 // Inspectorio wire → domain. A body without the documented structure (no `data` array, an
@@ -12,7 +13,7 @@ import { readId, readJsonObject, readObject, readOptionalString, readString } fr
 // are read forward-compatibly: an organization type letter not listed is UNKNOWN, a
 // permission not listed is left out (both documented in schema/inspectorio.graphql).
 
-const UPSTREAM = 'inspectorio';
+const UPSTREAM = INSPECTORIO_NAME;
 
 const ORGANIZATION_TYPES: Record<string, OrganizationType> = {
   F: 'FACTORY',

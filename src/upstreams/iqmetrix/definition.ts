@@ -1,6 +1,7 @@
 import type { UpstreamResponse } from '../../http/transport.js';
 import { callerHeader, defineUpstream } from '../definition.js';
 import { toCompany, toPartnerRelationshipPage } from './mapping.js';
+import { IQMETRIX_NAME } from './name.js';
 import { toTokenGrant } from './token-grant.js';
 
 // iQmetrix Entity Manager (shared/upstreams/iqmetrix-entity-manager.md): every route the
@@ -11,7 +12,7 @@ import { toTokenGrant } from './token-grant.js';
 export const IQMETRIX_MAX_TOP = 100;
 
 export const IQMETRIX = defineUpstream({
-  name: 'iqmetrix',
+  name: IQMETRIX_NAME,
   settings: {
     url: 'IQMETRIX_URL',
     maxInFlight: 'IQMETRIX_MAX_IN_FLIGHT',

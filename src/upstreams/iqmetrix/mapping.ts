@@ -1,6 +1,7 @@
 import { UpstreamShapeError } from '../../errors.js';
 import type { Asset, Company, PartnerCompanyRelationship, PartnerRelationshipPage } from '../../domain/types.js';
 import { isRecord } from '../shape.js';
+import { IQMETRIX_NAME } from './name.js';
 import { invalidValue } from '../../domain/checked.js';
 import { GRAPHQL_INT_MAX, readDateTime, readId, readJsonObject, readObject, readOptionalDateTime, readOptionalInt, readOptionalString, readString } from '../values.js';
 
@@ -10,7 +11,7 @@ import { GRAPHQL_INT_MAX, readDateTime, readId, readJsonObject, readObject, read
 // missing, of the wrong type or out of range is carried as an InvalidUpstreamValue
 // (src/domain/checked.ts) and fails only the fields that show it. Extra fields are ignored.
 
-const UPSTREAM = 'iqmetrix';
+const UPSTREAM = IQMETRIX_NAME;
 
 /**
  * Accepts the documented envelope and the bare array of the first doc revision. The count is
