@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { request } from 'undici';
 import { DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS, loadConfig } from '../../src/config.js';
 import { configProblems } from '../helpers/config.js';
@@ -109,3 +110,57 @@ describe('when the listener cannot open', () => {
     expect(stderr).toContain('HOST 203.0.113.7 is not an address of this machine');
   }, 30_000);
 });
+
+describe('npm start:prod', () => {
+  // npm signals the shell it runs the script in; a shell that merely forks node exits on SIGTERM
+  // and leaves the gateway running (and the port taken) under init. The script execs node, so
+  // the signal npm passes on reaches the gateway itself.
+  beforeAll(async () => {
+    await promisify(execFile)('npm', ['run', '-s', 'build'], { cwd: ROOT });
+  }, 120_000);
+
+  it('SIGTERM to the npm process shuts the gateway down and frees the port', async () => {
+    const { JEST_WORKER_ID: _jest, NODE_OPTIONS: _options, ...inherited } = process.env;
+    const npm = spawn('npm', ['run', 'start:prod'], {
+      cwd: ROOT,
+      env: { ...inherited, NODE_ENV: 'production', SIMULATORS: 'true', SHUTDOWN_DELAY_MS: '0', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    npm.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    npm.stderr.resume();
+    const npmExited = new Promise<number | string>((resolve) => npm.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
+    const killer = setTimeout(() => npm.kill('SIGKILL'), 30_000);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onData = () => {
+          if (/GraphQL gateway ready at/.test(stdout)) resolve();
+        };
+        npm.stdout.on('data', onData);
+        void npmExited.then((code) => reject(new Error(`npm exited (${code}) before the gateway was ready:\n${stdout}`)));
+      });
+      const port = Number(/ready at http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)![1]);
+      const gatewayPid = Number(/"pid":(\d+)/.exec(stdout)![1]);
+      expect(gatewayPid).not.toBe(npm.pid);
+      expect((await request(`http://127.0.0.1:${port}/readyz`)).statusCode).toBe(200);
+
+      npm.kill('SIGTERM');
+      await npmExited;
+      // The gateway logged its orderly shutdown, its process is gone, and nothing listens on the port.
+      expect(stdout).toContain('"msg":"shut down"');
+      expect(isAlive(gatewayPid)).toBe(false);
+      await expect(request(`http://127.0.0.1:${port}/readyz`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    } finally {
+      clearTimeout(killer);
+    }
+  }, 60_000);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
