@@ -18,6 +18,19 @@ BUILD_FILES=(package.json package-lock.json tsconfig.json tsconfig.build.json sr
 
 npm_quiet=(--no-audit --no-fund --loglevel=error)
 
+# Every process started in the background, stopped however the script ends: under `set -e` a
+# failing step exits at once, and a gateway left behind would hold its port and CI's job open.
+background=()
+stop_background() {
+  local pid
+  for pid in ${background[@]+"${background[@]}"}; do kill "$pid" 2>/dev/null || true; done
+  background=()
+}
+trap stop_background EXIT
+# Killed (CI cancelled, Ctrl-C): exit through the EXIT trap too.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
 step_deps() { npm ci "${npm_quiet[@]}"; }
 
 step_build() { npm run -s build; }
@@ -95,20 +108,23 @@ step_all() {
   echo "container-steps: SIMULATORS=true starts, /readyz answers, SIGTERM exits 0"
   env -i PATH="$PATH" NODE_ENV=production SIMULATORS=true HOST=127.0.0.1 PORT=0 SHUTDOWN_DELAY_MS=200 "${as[@]}" node dist/src/main.js >"$log" 2>&1 &
   local pid=$!
+  background+=("$pid")
   local url
-  url=$(wait_ready "$log" "$pid") || { kill "$pid" 2>/dev/null; return 1; }
+  url=$(wait_ready "$log" "$pid") || return 1
   local port
   port=$(echo "$url" | sed -E 's#^http://[^:]+:([0-9]+)/.*#\1#')
-  PORT=$port step_healthcheck || { echo "container-steps: the healthcheck failed against $url" >&2; kill "$pid"; return 1; }
+  PORT=$port step_healthcheck || { echo "container-steps: the healthcheck failed against $url" >&2; return 1; }
   local answer
   answer=$(node -e '
     fetch(process.argv[1], { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) })
       .then((r) => r.text()).then((t) => console.log(t), (e) => { console.error(String(e)); process.exit(1); });
   ' "$url")
-  [ "$answer" = '{"data":{"__typename":"Query"}}' ] || { echo "container-steps: unexpected answer from $url: $answer" >&2; kill "$pid"; return 1; }
+  [ "$answer" = '{"data":{"__typename":"Query"}}' ] || { echo "container-steps: unexpected answer from $url: $answer" >&2; return 1; }
   kill -TERM "$pid"
   code=0
   wait "$pid" || code=$?
+  # Reaped: its pid may be reused, so the exit trap must not signal it.
+  background=()
   if [ "$code" -ne 0 ]; then
     echo "container-steps: the gateway exited $code on SIGTERM:" >&2
     cat "$log" >&2

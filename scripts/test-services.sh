@@ -22,9 +22,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A Redis left running for the whole CI job (the suite runs up to three times, once per Node).
+# A Redis for the whole CI job (the suite runs up to three times, once per Node). One that
+# answers already is used as it is. One started here writes its pid to $TEST_SERVICES_REDIS_PIDFILE
+# when that is set, so that the caller (`.ci/run`) stops it at the end, and only it.
 if ! (command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1); then
-  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  pidfile=()
+  if [ -n "${TEST_SERVICES_REDIS_PIDFILE:-}" ]; then pidfile=(--pidfile "$TEST_SERVICES_REDIS_PIDFILE"); fi
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no ${pidfile[@]+"${pidfile[@]}"} >/dev/null
   for _ in $(seq 1 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
   redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "test-services: redis-server did not start on 127.0.0.1:6379" >&2; exit 1; }
 fi
