@@ -24,13 +24,20 @@ export interface DecodedId {
   keys: number[];
 }
 
+/** GraphQL `Int` is a signed 32-bit integer (spec, "Int"): the one spelling of its bounds in this gateway. */
+export const GRAPHQL_INT_MAX = 2_147_483_647;
+export const GRAPHQL_INT_MIN = -2_147_483_648;
+
 /** Every key is an upstream id: a positive GraphQL Int. */
 const KEY = /^[1-9]\d{0,9}$/;
-const MAX_KEY = 2_147_483_647;
 
-/** True for a key `decodeId` accepts back: a positive integer that a GraphQL Int holds. */
-export function isIdKey(key: number): boolean {
-  return Number.isInteger(key) && key >= 1 && key <= MAX_KEY;
+/**
+ * True for a key `decodeId` accepts back: a positive integer that a GraphQL Int holds. Every
+ * upstream value used as a key (an id read from a body, an externalId naming a CompanyId, an
+ * entity representation's key) passes this same check before it is asked of an upstream.
+ */
+export function isIdKey(key: unknown): key is number {
+  return typeof key === 'number' && Number.isInteger(key) && key >= 1 && key <= GRAPHQL_INT_MAX;
 }
 
 /**
@@ -61,7 +68,7 @@ export function decodeId(id: string): DecodedId {
   const [type, ...rawKeys] = Buffer.from(id, 'base64url').toString('utf8').split(':');
   if (!type || !Object.hasOwn(KEY_COUNT, type)) throw fail();
   const typeName = type as NodeTypeName;
-  if (rawKeys.length !== KEY_COUNT[typeName] || !rawKeys.every((k) => KEY.test(k) && Number(k) <= MAX_KEY)) throw fail();
+  if (rawKeys.length !== KEY_COUNT[typeName] || !rawKeys.every((k) => KEY.test(k) && isIdKey(Number(k)))) throw fail();
   const keys = rawKeys.map(Number);
   // Re-encoding must give the same string: this rejects padded or otherwise non-canonical
   // spellings, so every object has exactly one id (normalized client caches depend on it).

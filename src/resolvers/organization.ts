@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { isInvalid, valid } from '../domain/checked.js';
+import { invalidValue, isInvalid, valid } from '../domain/checked.js';
 import { ErrorCode } from '../errors.js';
 import type { OrganizationRelationship as RelationshipRecord } from '../domain/types.js';
 import { planWindow, sliceConnection } from '../graph/connection.js';
-import { mintId } from '../graph/ids.js';
+import { isIdKey, mintId } from '../graph/ids.js';
 import type { OrganizationRelationshipModel } from '../graph/models.js';
 import type { OrganizationRelationshipFilter, OrganizationRelationshipResolvers, OrganizationResolvers } from '../generated/graphql.js';
+import { INSPECTORIO_NAME } from '../upstreams/inspectorio/name.js';
 import { referenceId } from './reference.js';
 
 /** filterKey's answers by the filter's JSON: the same few filters come back on every request (issue 12). */
@@ -55,7 +56,7 @@ function filtered(all: readonly RelationshipRecord[], filter: OrganizationRelati
 }
 
 /** Company ids are decimal integers; an externalId of any other form links to no company. */
-const COMPANY_ID = /^[1-9]\d{0,14}$/;
+const COMPANY_ID = /^[1-9]\d*$/;
 
 export const Organization: OrganizationResolvers = {
   // A copy: @apollo/subgraph tags what this returns with `__typename`, and the record itself is
@@ -81,8 +82,12 @@ export const Organization: OrganizationResolvers = {
   company: async (org, _, { loaders }) => {
     const externalId = valid(org.externalId);
     if (externalId === null || !COMPANY_ID.test(externalId)) return null;
+    const companyId = Number(externalId);
+    // An upstream value used as another upstream's key passes the rule of every key (isIdKey):
+    // a CompanyId beyond GraphQL Int could be asked of iQmetrix, but the company it returned
+    // could not show its own companyId nor be given an id. So this field fails, nothing is sent.
+    if (!isIdKey(companyId)) throw invalidValue(INSPECTORIO_NAME, 'externalId', externalId, 'names a CompanyId that is not a positive 32-bit integer');
     try {
-      const companyId = Number(externalId);
       const record = await loaders.company.load(companyId);
       return { companyId, name: record.name, record };
     } catch (error) {

@@ -1,10 +1,8 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { badUserInput } from '../errors.js';
 import type { GatewayContext } from '../graph/context.js';
-import { decodeId } from '../graph/ids.js';
+import { decodeId, isIdKey } from '../graph/ids.js';
 import { resolveNode, type NodeModel } from './node.js';
-
-const MAX_INT = 2_147_483_647;
 
 /**
  * The upstream id in an entity representation, as `_entities` receives it. Representations
@@ -17,9 +15,9 @@ const MAX_INT = 2_147_483_647;
  */
 export function referenceId<K extends string>(representation: { [key in K]: unknown }, key: K): number {
   const value = representation[key];
-  // At most GraphQL's Int, as every upstream id in this graph is: a larger one could be asked
-  // of the upstream but not answered in the entity's own key field.
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > MAX_INT) {
+  // The rule of every key in this graph (isIdKey): a larger one could be asked of the upstream
+  // but not answered in the entity's own key field, nor minted into an id.
+  if (!isIdKey(value)) {
     throw badUserInput(`An entity representation's \`${key}\` must be a positive 32-bit integer (got ${JSON.stringify(value) ?? 'nothing'}).`, {
       argumentName: 'representations',
     });

@@ -1,5 +1,6 @@
 import { invalidValue, type Checked } from '../domain/checked.js';
 import type { UpstreamName } from '../errors.js';
+import { GRAPHQL_INT_MAX, GRAPHQL_INT_MIN, isIdKey } from '../graph/ids.js';
 import { isRecord } from './shape.js';
 
 // Readers of single upstream values that never throw: a value that is missing, of the wrong
@@ -7,14 +8,12 @@ import { isRecord } from './shape.js';
 // so that only the fields showing it fail. Every range rule is the graph's own: what a GraphQL
 // Int can hold, what an id this server issues can hold (src/graph/ids.ts), what DateTime accepts.
 
-/** GraphQL `Int` is a signed 32-bit integer (spec, "Int"). */
-export const GRAPHQL_INT_MAX = 2_147_483_647;
-export const GRAPHQL_INT_MIN = -2_147_483_648;
+export { GRAPHQL_INT_MAX, GRAPHQL_INT_MIN };
 
 /** An upstream id: a positive integer that a GraphQL Int holds, the same rule `decodeId` applies to the ids it accepts back. */
 export function readId(upstream: UpstreamName, record: Record<string, unknown>, key: string, field = key): Checked<number> {
   const value = record[key];
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= GRAPHQL_INT_MAX) return value;
+  if (isIdKey(value)) return value;
   return invalidValue(upstream, field, value, value === undefined || value === null ? 'is missing' : 'is not a positive 32-bit integer');
 }
 

@@ -241,3 +241,53 @@ describe('enum-like and nested values of a relationship list', () => {
     expect(res.body.data.node.organizationId).toBe(ORG);
   });
 });
+
+describe('an upstream value used as another upstream’s key passes the same key rule (isIdKey)', () => {
+  const ORG = 6000;
+  const COMPANY = IQMETRIX.routes.company.name;
+
+  it('an externalId naming a CompanyId beyond GraphQL Int: `company` fails at its path, and iQmetrix is never asked', async () => {
+    setInsp(INSPECTORIO.routes.organization.name, { rewrite: { path: 'externalId', value: String(TOO_BIG) } });
+    stack.sims.iqmetrix.requests.reset();
+    const res = await stack.query(`query($id: Int!) { organization(id: $id) { name externalId company { companyId name } } }`, { id: ORG });
+    expect(upstreamErrors(res)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'company'] }]);
+    expect(res.body.errors![0]!.message).toMatch(/externalId/);
+    expect(res.body.errors![0]!.message).not.toMatch(/3000000000|32-bit integer value|INTERNAL/);
+    expect(res.body.data.organization).toEqual({ name: stack.sims.dataset.organizations.get(ORG)!.name, externalId: String(TOO_BIG), company: null });
+    expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(0);
+  });
+
+  it('so does one of any length, and one in a relationship’s target: only that target’s `company` fails', async () => {
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: 'data.0.target.externalId', value: '9'.repeat(40) } });
+    stack.sims.iqmetrix.requests.reset();
+    const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 2) { nodes { target { name company { companyId } } } } } }`, { id: ORG });
+    expect(upstreamErrors(res)).toEqual([{ code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'relationships', 'nodes', 0, 'target', 'company'] }]);
+    expect(res.body.data.organization.relationships.nodes[0].target.name).toBe(stack.sims.dataset.organizationRelationships.get(ORG)![0]!.target.name);
+    expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(0);
+  });
+
+  it('a leadSupplier id beyond GraphQL Int fails the fields that show it, never the relationship', async () => {
+    const at = stack.sims.dataset.organizationRelationships.get(ORG)!.findIndex((r) => r.leadSupplier !== null);
+    expect(at).toBeGreaterThanOrEqual(0);
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: `data.${at}.leadSupplier.id`, value: TOO_BIG } });
+    const res = await stack.query(`query($id: Int!) { organization(id: $id) { relationships(first: 100) { nodes { target { name } leadSupplier { name organizationId id } } } } }`, { id: ORG });
+    // organizationId is asked before id: its error (Int!) nulls the leadSupplier, so id is not completed.
+    expect(upstreamErrors(res)).toEqual([
+      { code: 'UPSTREAM_UNAVAILABLE', upstream: 'inspectorio', path: ['organization', 'relationships', 'nodes', at, 'leadSupplier', 'organizationId'] },
+    ]);
+    // organizationId: Int! and id: ID! null the leadSupplier (nullable): the relationship stands.
+    expect(res.body.data.organization.relationships.nodes[at]).toEqual({ target: { name: expect.any(String) }, leadSupplier: null });
+  });
+
+  it('an entity representation’s key beyond GraphQL Int is BAD_USER_INPUT for that item only, with nothing sent', async () => {
+    stack.sims.iqmetrix.requests.reset();
+    const companyId = stack.sims.dataset.fixtures.linkedCompanyIds[0]!;
+    const res = await stack.query(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Company { companyId } } }`, {
+      r: [{ __typename: 'Company', companyId: TOO_BIG }, { __typename: 'Company', companyId }],
+    });
+    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(res.body.errors![0]!.path).toEqual(['_entities', 0]);
+    expect(res.body.data._entities).toEqual([null, { companyId }]);
+    expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(1);
+  });
+});
