@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { request } from 'undici';
 import { createApolloClient } from '../../examples/frontend/src/apollo.js';
 import { CompanyQuery, PartnerCompaniesQuery } from '../../examples/frontend/src/operations.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -106,6 +107,115 @@ describe('TRUSTED_DOCUMENTS_ONLY=true', () => {
   it('refuses to register a new hash through APQ, and so cannot run it later', async () => {
     expectNotInList(await postGraphQL(stack.gateway.url, { query: UNLISTED, extensions: persisted(sha256Hex(UNLISTED)), variables: { id: company } }));
     expectNotInList(await postGraphQL(stack.gateway.url, { extensions: persisted(sha256Hex(UNLISTED)), variables: { id: company } }));
+  });
+});
+
+describe('TRUSTED_DOCUMENTS_ONLY=true against every envelope an attacker can shape', () => {
+  // Each request below tries to get text the manifest does not list past the check, in a shape
+  // Apollo Server might read differently from the check. None may reach an upstream.
+  let stack: Stack;
+  const unlistedText = () => `{ company(id: ${company}) { name } }`;
+  beforeAll(async () => {
+    LISTED = 'query Listed($id: Int!) { company(id: $id) { id name } }';
+    const file = await writeManifest('sweep.json', manifest({ Listed: LISTED }));
+    stack = await startStack({ env: { TRUSTED_DOCUMENTS_FILE: file, TRUSTED_DOCUMENTS_ONLY: 'true' } });
+    company = stack.sims.dataset.fixtures.unlinkedCompanyIds[0]!;
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.resetCounts());
+
+  /** POST with this raw body and content type (and Apollo's CSRF header, so CSRF is not what stops it). */
+  async function rawPost(body: string, contentType = 'application/json') {
+    const response = await request(stack.gateway.url, { method: 'POST', headers: { 'content-type': contentType, 'apollo-require-preflight': 'true' }, body });
+    const text = await response.body.text();
+    return { status: response.statusCode, text };
+  }
+  async function rawGet(search: string, headers: Record<string, string> = {}) {
+    const response = await request(`${stack.gateway.url}?${search}`, { headers: { 'apollo-require-preflight': 'true', ...headers } });
+    return { status: response.statusCode, text: await response.body.text() };
+  }
+  const expectRefused = (response: { status: number; text: string }, codesAllowed = ['PERSISTED_QUERY_NOT_IN_LIST', 'PERSISTED_QUERY_HASH_MISMATCH', 'BAD_REQUEST']) => {
+    expect(response.status).toBe(400);
+    const body = JSON.parse(response.text) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    expect(body.data).toBeUndefined();
+    expect(codesAllowed).toContain(body.errors?.[0]?.extensions?.code);
+    expect(stack.upstreamRequests()).toEqual({});
+  };
+  const json = JSON.stringify;
+  const pq = (hash: string, extra: Record<string, unknown> = {}) => ({ persistedQuery: { version: 1, sha256Hash: hash, ...extra } });
+
+  it.each([
+    ['extensions: null', () => json({ query: unlistedText(), extensions: null })],
+    ['extensions: an array', () => json({ query: unlistedText(), extensions: [] })],
+    ['extensions: a string', () => json({ query: unlistedText(), extensions: '{}' })],
+    ['extensions.persistedQuery: null', () => json({ query: unlistedText(), extensions: { persistedQuery: null } })],
+    ['query as an array', () => json({ query: [unlistedText()] })],
+    ['query as a parsed document', () => json({ query: { kind: 'Document', definitions: [] } })],
+    ['query: null with extensions: null', () => json({ query: null, extensions: null })],
+    ['a batch of one', () => json([{ query: unlistedText() }])],
+    ['a batch led by a listed document', () => json([{ query: LISTED, variables: { id: company } }, { query: unlistedText() }])],
+    ['documentId and query together', () => json({ documentId: `sha256:${sha256Hex(LISTED)}`, query: unlistedText() })],
+    ['documentId: null beside a query', () => json({ documentId: null, query: unlistedText() })],
+    ['a listed hash beside unlisted text', () => json({ query: unlistedText(), extensions: pq(sha256Hex(LISTED)) })],
+    ['a listed hash with extra fields beside unlisted text', () => json({ query: unlistedText(), extensions: pq(sha256Hex(LISTED), { query: unlistedText() }) })],
+    ['the unlisted text\'s own hash', () => json({ query: unlistedText(), extensions: pq(sha256Hex(unlistedText())) })],
+    ['a duplicate `query` key (JSON keeps the last)', () => `{"query":${json(LISTED)},"query":${json(unlistedText())}}`],
+    ['a duplicate `extensions` key ending in null', () => `{"query":${json(unlistedText())},"extensions":{},"extensions":null}`],
+  ])('POST %s: refused, no upstream call', async (_case, body) => {
+    expectRefused(await rawPost(body()));
+  });
+
+  it.each([
+    ['text/plain', 'text/plain'],
+    ['application/graphql', 'application/graphql'],
+    ['a form', 'application/x-www-form-urlencoded'],
+    ['application/json with a charset', 'application/json; charset=utf-8'],
+    ['application/graphql-response+json', 'application/graphql-response+json'],
+  ])('POST as %s: unlisted text refused, no upstream call', async (_case, contentType) => {
+    const body = contentType === 'application/x-www-form-urlencoded' ? new URLSearchParams({ query: unlistedText() }).toString() : contentType === 'application/graphql' ? unlistedText() : json({ query: unlistedText(), extensions: null });
+    expectRefused(await rawPost(body, contentType));
+  });
+
+  it.each([
+    ['extensions=null', () => new URLSearchParams({ query: unlistedText(), extensions: 'null' })],
+    ['extensions="null"', () => new URLSearchParams({ query: unlistedText(), extensions: '"null"' })],
+    ['extensions=[]', () => new URLSearchParams({ query: unlistedText(), extensions: '[]' })],
+    ['extensions as an array of a listed persisted query', () => new URLSearchParams({ query: unlistedText(), extensions: json([pq(sha256Hex(LISTED))]) })],
+    ['extensions that are not JSON', () => new URLSearchParams({ query: unlistedText(), extensions: '{' })],
+    ['query given twice, listed first', () => new URLSearchParams([['query', LISTED], ['query', unlistedText()]])],
+    ['query given twice, unlisted first', () => new URLSearchParams([['query', unlistedText()], ['query', LISTED]])],
+    ['extensions given twice, listed hash first', () => new URLSearchParams([['query', unlistedText()], ['extensions', json(pq(sha256Hex(LISTED)))], ['extensions', '{}']])],
+    ['documentId and query together', () => new URLSearchParams({ documentId: `sha256:${sha256Hex(LISTED)}`, query: unlistedText() })],
+    ['documentId given twice beside a query', () => new URLSearchParams([['documentId', `sha256:${sha256Hex(LISTED)}`], ['documentId', 'x'], ['query', unlistedText()]])],
+    ['a listed hash beside unlisted text', () => new URLSearchParams({ query: unlistedText(), extensions: json(pq(sha256Hex(LISTED))) })],
+  ])('GET %s: refused, no upstream call', async (_case, params) => {
+    expectRefused(await rawGet(params().toString()));
+  });
+
+  it('GET with a JSON content type: unlisted text refused, no upstream call', async () => {
+    expectRefused(await rawGet(new URLSearchParams({ query: unlistedText() }).toString(), { 'content-type': 'application/json' }));
+  });
+
+  it('GET: a `#` in the query string cannot hide the rest of it from the check', async () => {
+    // Apollo reads the query string up to a `#`; the check reads it the same way. Listed text
+    // followed by `#…` is the listed text for both; here the text before the `#` is unlisted.
+    expectRefused(await rawGet(`query=${encodeURIComponent(unlistedText())}#&query=${encodeURIComponent(LISTED)}`));
+  });
+
+  it('still runs a listed document by hash with extra persistedQuery fields and null variables-free extensions', async () => {
+    const response = await rawPost(json({ extensions: pq(sha256Hex(LISTED), { note: 'x' }), variables: { id: company } }));
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text).data.company).toMatchObject({ name: expect.any(String) });
+    const nullExtensions = await rawPost(json({ query: LISTED, variables: { id: company }, extensions: null }));
+    expect(nullExtensions.status).toBe(200);
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 2 });
+  });
+
+  it('refuses other methods without running anything', async () => {
+    const response = await request(stack.gateway.url, { method: 'PUT', headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' }, body: json({ query: unlistedText() }) });
+    await response.body.text();
+    expect(response.statusCode).toBe(405);
+    expect(stack.upstreamRequests()).toEqual({});
   });
 });
 

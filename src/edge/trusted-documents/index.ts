@@ -1,4 +1,5 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
+import { parse as urlParse } from 'node:url';
 import type { Request, RequestHandler, Response } from 'express';
 import { ErrorCode } from '../../errors.js';
 import { refuse } from '../respond.js';
@@ -15,7 +16,7 @@ export interface TrustedDocumentOptions {
 
 /** The parts of a GraphQL-over-HTTP request this middleware reads, wherever they came from. */
 interface Envelope {
-  query: unknown;
+  query: string | undefined;
   documentId: unknown;
   extensions: Record<string, unknown> | undefined;
 }
@@ -37,15 +38,23 @@ const HASH = /^[0-9a-fA-F]{64}$/;
  * Refusals (HTTP 400): PERSISTED_QUERY_NOT_IN_LIST (not listed, with `only`; or an unknown
  * `documentId`), PERSISTED_QUERY_HASH_MISMATCH (APQ hash is not the query's SHA-256),
  * PERSISTED_QUERY_NOT_SUPPORTED (`documentId` without a manifest), BAD_REQUEST (APQ version other
- * than 1, a malformed hash or `documentId`, or both `documentId` and `query`).
+ * than 1, a malformed hash or `documentId`, or both `documentId` and `query`; with `only`, also any
+ * request it cannot read as one GraphQL request: a batch, a body that is not a JSON object, a
+ * non-string `query`, `extensions` that are not an object, a GET parameter given twice).
  * Works for POST bodies and GET query strings alike; GET stays subject to Apollo's CSRF rules.
  */
 export function trustedDocuments({ documents, only }: TrustedDocumentOptions): RequestHandler {
   return (req, res, next) => {
+    // Apollo Server answers any other method with 405 and runs nothing.
+    if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return next();
     const envelope = readEnvelope(req);
-    // Not a GraphQL request we can read (no body, a batch, broken JSON in `extensions`): Apollo
-    // Server refuses those itself with 400, without running anything.
-    if (!envelope) return next();
+    if ('unreadable' in envelope) {
+      // Without `only`, Apollo Server refuses these itself with 400, without running anything.
+      // With `only`, nothing this middleware has not vetted may reach Apollo: a shape it cannot
+      // read is one whose document it cannot check against the list.
+      if (only) return refuse(res, 400, ApolloServerErrorCode.BAD_REQUEST, `${envelope.unreadable} This gateway runs only the documents in its trusted documents list.`);
+      return next();
+    }
     const { query, documentId, extensions } = envelope;
     const persisted = extensions?.persistedQuery;
 
@@ -83,7 +92,7 @@ export function trustedDocuments({ documents, only }: TrustedDocumentOptions): R
       return next();
     }
 
-    if (only && typeof query === 'string' && !documents?.has(sha256Hex(query))) {
+    if (only && query !== undefined && !documents?.has(sha256Hex(query))) {
       return notInList(res, 'This gateway runs only the documents in its trusted documents list; this query text is not one of them.');
     }
     return next();
@@ -94,32 +103,54 @@ function notInList(res: Response, message: string): void {
   refuse(res, 400, ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, message);
 }
 
-function readEnvelope(req: Request): Envelope | undefined {
+/**
+ * Reads the request as Apollo Server will (the same fields, parsed the same way), or says why
+ * it cannot. `extensions: null` and `query: null` in a POST body count as absent, as they do
+ * for Apollo. A GET whose `query`, `documentId` or `extensions` is given twice, a body that is
+ * not one JSON object (a batch, another content type), a non-string `query` and `extensions`
+ * that are not an object are unreadable: Apollo refuses them too, but under `only` they are
+ * refused here, so that no reading of the request this middleware did not check can run.
+ */
+function readEnvelope(req: Request): Envelope | { unreadable: string } {
   if (req.method === 'GET' || req.method === 'HEAD') {
     const params = searchParams(req);
+    for (const name of ['query', 'documentId', 'extensions']) {
+      if (params.getAll(name).length > 1) return { unreadable: `The \`${name}\` parameter may be given only once.` };
+    }
     let extensions: Record<string, unknown> | undefined;
     const rawExtensions = params.get('extensions');
     if (rawExtensions !== null) {
+      let parsed: unknown;
       try {
-        extensions = JSON.parse(rawExtensions) as Record<string, unknown>;
+        parsed = JSON.parse(rawExtensions);
       } catch {
-        return undefined;
+        return { unreadable: 'The `extensions` parameter is not JSON.' };
       }
-      if (typeof extensions !== 'object' || extensions === null || Array.isArray(extensions)) return undefined;
+      // Apollo refuses `extensions=null` in a query string (it must be an object there).
+      if (!isRecord(parsed)) return { unreadable: 'The `extensions` parameter must be a JSON object.' };
+      extensions = parsed;
     }
     return { query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions };
   }
   const body: unknown = req.body;
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const b = body as Record<string, unknown>;
-  const extensions = b.extensions;
-  if (extensions !== undefined && (typeof extensions !== 'object' || extensions === null || Array.isArray(extensions))) return undefined;
-  return { query: b.query, documentId: b.documentId, extensions: extensions as Record<string, unknown> | undefined };
+  if (!isRecord(body)) return { unreadable: 'The body must be one JSON object (`Content-Type: application/json`); batches are not accepted.' };
+  const extensions = body.extensions ?? undefined;
+  if (extensions !== undefined && !isRecord(extensions)) return { unreadable: '`extensions` must be an object.' };
+  const query = body.query ?? undefined;
+  if (query !== undefined && typeof query !== 'string') return { unreadable: '`query` must be a string.' };
+  return { query, documentId: body.documentId, extensions };
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !Buffer.isBuffer(value);
+}
+
+/**
+ * The query string exactly as Apollo's Express integration reads it (`url.parse(req.url).search`,
+ * which ends at a `#` and escapes some characters), so that both read the same parameters.
+ */
 function searchParams(req: Request): URLSearchParams {
-  const at = req.url.indexOf('?');
-  return new URLSearchParams(at === -1 ? '' : req.url.slice(at + 1));
+  return new URLSearchParams(urlParse(req.url).search ?? '');
 }
 
 /** The extensions without `persistedQuery`; undefined when nothing else is left. */
@@ -137,8 +168,7 @@ function rewrite(req: Request, next: () => void, query: unknown, extensions: Rec
     if (typeof query === 'string') params.set('query', query);
     if (extensions) params.set('extensions', JSON.stringify(extensions));
     else params.delete('extensions');
-    const at = req.url.indexOf('?');
-    req.url = `${at === -1 ? req.url : req.url.slice(0, at)}?${params.toString()}`;
+    req.url = `${urlParse(req.url).pathname ?? ''}?${params.toString()}`;
   } else {
     const body = { ...(req.body as Record<string, unknown>) };
     delete body.documentId;
