@@ -222,6 +222,20 @@ withRedis('in-flight caps shared through Redis', () => {
     }
   });
 
+  it('keeps credentials, queries and fragments of a base URL out of its Redis keys', async () => {
+    const caps = replica();
+    await caps.whenShared(5_000);
+    const limiter = caps.limiter('inspectorio', 'https://user:s3cret@api.example.com:8443/v2/?api_key=k3y#frag', 2);
+    expect(limiter.key).toBe(`${prefix}:inflight:inspectorio:https://api.example.com:8443/v2`);
+    const release = await limiter.acquire(undefined, undefined);
+    const keys = await admin.keys(`*${prefix}*`);
+    expect(keys).toContain(`semaphore:${prefix}:inflight:inspectorio:https://api.example.com:8443/v2`);
+    expect(keys.join(' ')).not.toMatch(/s3cret|k3y|user/);
+    release();
+    // A scope that is not a URL is used as it is.
+    expect(caps.limiter('inspectorio', 'one', 1).key).toBe(`${prefix}:inflight:inspectorio:one`);
+  });
+
   it('divides by the replicas Redis has seen alive when there are more than expected', async () => {
     const keyPrefix = `${prefix}-count`;
     const many: SharedCaps[] = [];

@@ -2,7 +2,6 @@ import { NoSlotError, abortCause, type Release } from './types.js';
 
 interface Waiter {
   grant(release: Release): void;
-  fail(error: NoSlotError): void;
 }
 
 /**
@@ -73,10 +72,6 @@ export class LocalSemaphore {
         grant: (release) => {
           cleanup();
           resolve(release);
-        },
-        fail: (error) => {
-          cleanup();
-          reject(error);
         },
       };
       this.queue.push(waiter);

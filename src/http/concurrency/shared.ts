@@ -11,11 +11,15 @@ import { NoSlotError, abortCause, type CapMode, type InFlightLimiter, type Relea
 // Each HTTP attempt holds one slot of a redis-semaphore Semaphore (a sorted set of holders
 // scored by when they last renewed). A slot is a lease: it lapses `leaseMs` after its last
 // renewal, so the slots of a replica that crashed, or lost its network, come back by
-// themselves. A heartbeat renews this process's slots every `leaseMs / 3`.
+// themselves. A heartbeat renews this process's slots every third of the lease or every
+// second, whichever is sooner (at least 50 ms apart).
 //
 // Redis is an aid, never a dependency: every command has a short timeout of its own, and
 // when Redis is down or stops answering, each replica keeps to its share of the cap (cap ÷
-// replicas, at least 1) in process, until a heartbeat gets through again.
+// replicas, at least 1) in process, until a heartbeat gets through again. A refused or
+// closed connection switches at once. A Redis that stops answering holds the calls that
+// meet it for at most 3 × `redisTimeoutMs` (acquireSlot says why); after the switch no call
+// waits on Redis.
 
 export interface SharedCapSettings {
   /** redis:// or rediss:// URL of the Redis every replica shares. */
@@ -112,17 +116,27 @@ export class SharedCaps {
    * base URL): the cap belongs to that API, so replicas pointed at it share one key.
    */
   limiter(upstream: string, scope: string, cap: number): SharedInFlightLimiter {
-    const key = `${this.settings.keyPrefix}:inflight:${upstream}:${scope}`;
+    const key = `${this.settings.keyPrefix}:inflight:${upstream}:${keyScope(scope)}`;
     const limiter = new SharedInFlightLimiter(this, upstream, key, cap);
     this.limiters.push(limiter);
     return limiter;
   }
 
+  /** The limiters made so far (for the mode gauges, see metrics.ts). */
+  get madeLimiters(): readonly SharedInFlightLimiter[] {
+    return this.limiters;
+  }
+
   /**
    * One try for a slot in Redis. Resolves with its release; with `full` when every slot is
    * taken; with `unavailable` when Redis failed or did not answer in time (the caps are then
-   * local); with `retry` when it failed once but answers a heartbeat. Rejects with NoSlotError
+   * local); with `retry` when it failed once but answers a PING. Rejects with NoSlotError
    * when the deadline passes or the signal aborts first.
+   *
+   * Time a Redis that stops answering can cost a call, each step bounded by `redisTimeoutMs`
+   * (T): this try (T), then a PING (T) to tell an outage from a stall of this process; if the
+   * PING answers, the caller's one more try (T), whose failure switches at once. So at most
+   * 3 × T before the call goes on under this replica's share.
    */
   async acquireSlot(
     upstream: string,
@@ -152,6 +166,10 @@ export class SharedCaps {
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = Number.isFinite(timeLeft) ? setTimeout(() => stop.abort(new NoSlotError(upstream, 'deadline', limit)), timeLeft) : undefined;
     timer?.unref();
+    // The library may send two commands (EVALSHA, then EVAL on NOSCRIPT), each with the
+    // command timeout: the try as a whole gets one.
+    const redisTimer = setTimeout(() => stop.abort(new Error(`Redis did not answer a slot try within ${this.settings.redisTimeoutMs} ms`)), this.settings.redisTimeoutMs);
+    redisTimer.unref();
     let gaveUp = false;
     const attempt = semaphore.tryAcquire(stop.signal);
     try {
@@ -175,9 +193,9 @@ export class SharedCaps {
       gaveUp = true;
       if (error instanceof NoSlotError) throw error;
       // One late answer is not an outage: an event loop that stalled past the timeout on a
-      // busy machine looks just the same. A heartbeat decides, once per run of failures;
-      // falling back for nothing would let this replica's share run on top of the shared cap.
-      if (this.suspect || !(await this.answersHeartbeat())) {
+      // busy machine looks just the same. A PING decides, once per run of failures; falling
+      // back for nothing would let this replica's share run on top of the shared cap.
+      if (this.suspect || !(await this.answersPing())) {
         this.markDown(error);
         return 'unavailable';
       }
@@ -185,6 +203,7 @@ export class SharedCaps {
       return 'retry';
     } finally {
       clearTimeout(timer);
+      clearTimeout(redisTimer);
       signal?.removeEventListener('abort', onAbort);
       if (gaveUp) {
         // A try that timed out on our side may still land in Redis once it answers. Its
@@ -223,11 +242,18 @@ export class SharedCaps {
     return this.beating;
   }
 
-  /** Whether Redis answers a heartbeat now. */
-  private async answersHeartbeat(): Promise<boolean> {
+  /**
+   * Whether Redis answers one PING now, within the command timeout. Not the heartbeat: that
+   * is several commands, retried once, and may be mid-run; a call waits on this.
+   */
+  private async answersPing(): Promise<boolean> {
     if (this.client.status !== 'ready' || this.closed) return false;
-    await this.heartbeat();
-    return this.healthy;
+    try {
+      await this.client.ping();
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   private async beat(retried = false): Promise<void> {
@@ -433,4 +459,20 @@ export class SharedInFlightLimiter implements InFlightLimiter {
       this.wakers.push(wake);
     });
   }
+}
+
+/**
+ * The part of a semaphore key that tells apart places of one upstream: for a URL, its origin
+ * and path only. A user name, password, query or fragment in a base URL (credentials, API
+ * keys) never reaches Redis, where anyone who can list keys would read them.
+ */
+export function keyScope(scope: string): string {
+  let url: URL;
+  try {
+    url = new URL(scope);
+  } catch {
+    return scope;
+  }
+  if (url.origin === 'null') return scope;
+  return `${url.origin}${url.pathname}`.replace(/\/$/, '');
 }
