@@ -32,6 +32,7 @@ import { staleReadsPlugin } from './cache/stale-plugin.js';
 import { routeTtls, ttlVariableConflicts } from './upstreams/definition.js';
 import { Upstreams, registeredDefinitions, type ExtraUpstream, type UpstreamTargets, type UpstreamsOptions } from './upstreams/index.js';
 import { SharedCaps } from './http/concurrency/shared.js';
+import { registerSharedCapGauges } from './http/concurrency/metrics.js';
 
 export interface GatewayOptions {
   config: Config;
@@ -160,12 +161,26 @@ export async function startGateway({
   /** Closed after the upstream pools, on `close()`. */
   const closeHooks: Array<() => Promise<void> | void> = [() => store.close(), () => observability.close()];
   if (sharedCaps) closeHooks.push(() => sharedCaps.close());
+  // Shared or on this replica's share, per upstream, on /metrics.
+  if (sharedCaps) registerSharedCapGauges(observability.metrics.registry, sharedCaps);
 
   // The edge (src/edge): who may call (JWT), how often (rate limit), which documents. Each
   // refuses with an HTTP status before Apollo parses anything, so no resolver runs.
   const authentication = config.edge.auth ? jwtAuthentication(config.edge.auth, gatewayLogger) : undefined;
   const limiter = config.edge.rateLimit.perMinute > 0 ? rateLimit(config.edge.rateLimit, gatewayLogger) : undefined;
   if (limiter) closeHooks.push(() => limiter.close());
+  /** The upstream pools, then the hooks: on `close()`, and when the start fails from here on. */
+  const closeOpened = async () => {
+    await upstreams.close();
+    for (const hook of [...closeHooks].reverse()) await hook();
+  };
+  // A start that fails (Apollo's start, the listener: PORT in use) closes what it opened: the
+  // Redis clients of the shared caps, the rate limit and the store would otherwise stay
+  // connected, and the caps' heartbeat would count a replica that never served.
+  const failedStart = async (error: unknown): Promise<never> => {
+    await closeOpened().catch((closeError: unknown) => gatewayLogger.warn({ err: closeError }, 'closing what a failed start opened failed'));
+    throw error;
+  };
 
   const plugins: ApolloServerPlugin<GatewayContext>[] = [
     ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
@@ -205,7 +220,7 @@ export async function startGateway({
     // theirs never returns (Apollo 5 leaves the stop barrier unresolved on success).
     stopOnTerminationSignals: false,
   });
-  await apollo.start();
+  await apollo.start().catch(failedStart);
 
   // Someone opening the bare address in a browser finds the graph from here.
   app.get('/', (_req, res) => {
@@ -236,6 +251,9 @@ export async function startGateway({
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error) => reject(listenError(error, config.port, config.host)));
     httpServer.listen(config.port, config.host, () => resolve());
+  }).catch(async (error: unknown) => {
+    await apollo.stop().catch(() => {});
+    return failedStart(error);
   });
   const { port } = httpServer.address() as AddressInfo;
   observability.readiness.markServing();
@@ -255,8 +273,7 @@ export async function startGateway({
       // The drain plugin closes the listener and idle connections, and waits for the
       // requests in flight (cutting them after SHUTDOWN_GRACE_MS).
       await apollo.stop();
-      await upstreams.close();
-      for (const hook of [...closeHooks].reverse()) await hook();
+      await closeOpened();
     },
     onClose: (hook) => {
       closeHooks.push(hook);
