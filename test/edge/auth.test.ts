@@ -124,6 +124,64 @@ describe('when the key set cannot be fetched', () => {
   });
 });
 
+describe('an identity-provider outage (stale-if-error)', () => {
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('keeps verifying with the keys fetched last, fetches again only after a backoff, and picks up new keys once the provider is back', async () => {
+    const idp = await startJwks();
+    const known = await idp.addKey('RS256');
+    // Keys are stale after 1 s; a failed fetch is retried after 1 s (the cooldown).
+    const stack = await startStack({ env: authEnv(idp, { AUTH_JWKS_MAX_AGE_MS: '1000', AUTH_JWKS_COOLDOWN_MS: '1000' }) });
+    const ask = async (key: SigningKey) => stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await key.sign()}` });
+    try {
+      expect((await ask(known)).status).toBe(200);
+      expect(idp.fetches).toBe(1);
+
+      idp.failing = true;
+      await sleep(1_100);
+      const during = [];
+      for (let i = 0; i < 5; i++) during.push((await ask(known)).status);
+      expect(during).toEqual([200, 200, 200, 200, 200]);
+      // One attempt failed; the four after it used the held keys without fetching.
+      expect(idp.fetches).toBe(2);
+      // A key the gateway never saw is still refused as the token's fault, not a 503.
+      const stranger = await idp.addKey('ES256', { publish: false });
+      expect((await ask(stranger)).status).toBe(401);
+
+      idp.failing = false;
+      const rotated = await idp.addKey('ES256');
+      await sleep(1_100);
+      const after = await ask(rotated);
+      expect(after.status).toBe(200);
+      expect(after.body.data.company).not.toBeNull();
+      expect(idp.fetches).toBe(3);
+    } finally {
+      await stack.close();
+      await idp.close();
+    }
+  });
+
+  it('before any fetch has succeeded, answers 503 without a fetch per request after the first failure', async () => {
+    const idp = await startJwks();
+    const key = await idp.addKey('RS256');
+    idp.failing = true;
+    const stack = await startStack({ env: authEnv(idp, { AUTH_JWKS_COOLDOWN_MS: '60000' }) });
+    try {
+      const answers = [];
+      for (let i = 0; i < 5; i++) answers.push(await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await key.sign()}` }));
+      expect(answers.map((a) => a.status)).toEqual([503, 503, 503, 503, 503]);
+      expect(answers.map((a) => codes(a)[0])).toEqual(Array(5).fill('UPSTREAM_UNAVAILABLE'));
+      expect(idp.fetches).toBe(1);
+      // The later answers say when the next attempt is due.
+      expect(Number(answers[4]!.headers['retry-after'])).toBeGreaterThan(50);
+      expect(stack.upstreamRequests()).toEqual({});
+    } finally {
+      await stack.close();
+      await idp.close();
+    }
+  });
+});
+
 describe('the landing page', () => {
   it('is served without a token, while the operations it sends need one', async () => {
     const stack = await startStack({ env: authEnv(jwks, { LANDING_PAGE: 'true' }) });

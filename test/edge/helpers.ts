@@ -20,8 +20,10 @@ export interface SigningKey {
 
 export interface JwksServer {
   url: string;
-  /** GET requests for the key set so far. */
+  /** GET requests for the key set so far (failed ones included). */
   fetches: number;
+  /** While true, every fetch of the key set gets HTTP 503 (an identity-provider outage). */
+  failing: boolean;
   /** Creates a key; `publish: false` keeps it out of the key set (an unknown key). */
   addKey(alg: 'RS256' | 'ES256', options?: { publish?: boolean }): Promise<SigningKey>;
   close(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startJwks(): Promise<JwksServer> {
   const published: JWK[] = [];
   const server = http.createServer((req, res) => {
     jwks.fetches += 1;
+    if (jwks.failing) return void res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: published }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -40,6 +43,7 @@ export async function startJwks(): Promise<JwksServer> {
   const jwks: JwksServer = {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     fetches: 0,
+    failing: false,
     async addKey(alg, { publish = true } = {}) {
       const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
       const kid = `key-${++kids}`;

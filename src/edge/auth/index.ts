@@ -1,9 +1,10 @@
 import type { Request, RequestHandler } from 'express';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify } from 'jose';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../errors.js';
 import { refuse } from '../respond.js';
 import { JWT_ALGORITHMS, type JwtAuthSettings } from '../settings.js';
+import { JwksUnavailableError, resilientJwks } from './jwks.js';
 
 /** Who is calling, once a gateway JWT has been verified. Kept on `res.locals.caller`. */
 export interface Caller {
@@ -47,7 +48,10 @@ export interface JwtAuthentication {
  * - No token: HTTP 401 when `required`, else the request goes on anonymously.
  * - Any token that fails a check: HTTP 401, `UNAUTHENTICATED`, `WWW-Authenticate: Bearer
  *   error="invalid_token"` (RFC 6750 §3), whether or not tokens are required.
- * - The key set cannot be fetched: HTTP 503, `UPSTREAM_UNAVAILABLE`.
+ * - The key set cannot be fetched and no keys were fetched before: HTTP 503, `UPSTREAM_UNAVAILABLE`.
+ *   Once some keys have been fetched, an outage of the identity provider does not fail requests:
+ *   tokens are verified with the keys fetched last (src/edge/auth/jwks.ts, stale-if-error, with
+ *   a backoff between fetch attempts).
  *
  * Keys are fetched on first use and cached (`jwksMaxAgeMs`); a token whose `kid` is not among
  * them triggers a refetch, at most one per `jwksCooldownMs` (jose's cooldown), so that tokens
@@ -58,11 +62,7 @@ export interface JwtAuthentication {
  * clients, logs, traces) can see the token. Refusals are logged at `info` with the reason only.
  */
 export function jwtAuthentication(settings: JwtAuthSettings, logger: Logger): JwtAuthentication {
-  const keys = createRemoteJWKSet(new URL(settings.jwksUrl), {
-    cooldownDuration: settings.jwksCooldownMs,
-    cacheMaxAge: settings.jwksMaxAgeMs,
-    timeoutDuration: 5_000,
-  });
+  const keys = resilientJwks(settings.jwksUrl, { cooldownMs: settings.jwksCooldownMs, maxAgeMs: settings.jwksMaxAgeMs, timeoutMs: 5_000 }, logger);
   const challenge = 'Bearer realm="graphql"';
 
   const middleware: RequestHandler = (req, res, next) => {
@@ -103,9 +103,12 @@ export function jwtAuthentication(settings: JwtAuthSettings, logger: Logger): Jw
         if (error instanceof TypeError && /claim/.test(error.message)) return unauthenticated('The token\'s claims are malformed.', 'invalid_token');
         const reason = typeof code === 'string' ? REFUSALS[code] : undefined;
         if (reason) return unauthenticated(reason, 'invalid_token');
-        // The key set is unreachable, slow or broken: our side, not the caller's.
-        logger.warn({ err: { name: (error as Error)?.name, message: (error as Error)?.message, code } }, 'cannot verify tokens: the key set at AUTH_JWKS_URL failed');
-        refuse(res, 503, ErrorCode.UPSTREAM_UNAVAILABLE, 'The gateway cannot check tokens right now (its key set is unavailable). Try again shortly.', { 'retry-after': '5' });
+        // The key set is unreachable, slow or broken, and no keys were ever fetched: our side, not
+        // the caller's. (jwks.ts has logged the fetch failure; this is at most one line per request.)
+        const backingOff = error instanceof JwksUnavailableError;
+        logger[backingOff ? 'debug' : 'warn']({ err: { name: (error as Error)?.name, message: (error as Error)?.message, code } }, 'cannot verify tokens: the key set at AUTH_JWKS_URL failed');
+        const retryAfter = backingOff ? Math.max(1, Math.ceil(error.retryInMs / 1000)) : 5;
+        refuse(res, 503, ErrorCode.UPSTREAM_UNAVAILABLE, 'The gateway cannot check tokens right now (its key set is unavailable). Try again shortly.', { 'retry-after': String(retryAfter) });
       },
     );
   };
