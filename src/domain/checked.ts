@@ -1,6 +1,6 @@
 import type { UpstreamName } from '../errors.js';
 import { InvalidUpstreamValue, invalidValueFailure } from '../http/failures.js';
-import { bodyExcerpt } from '../http/redact.js';
+import { bodyExcerpt, configuredSecrets } from '../http/redact.js';
 import { logger } from '../logger.js';
 
 // Lazy validation of upstream values. One odd value in one record (an id beyond GraphQL Int,
@@ -83,8 +83,11 @@ export function reportUnknownValue(upstream: UpstreamName, field: string, raw: u
   logger.warn({ upstream, field, value: shown, mappedTo }, 'upstream sent a value this gateway does not know; answered as a forward-compatible value');
 }
 
-/** The raw value for the log: short, and with anything shaped like a credential redacted (an upstream may put one anywhere). */
+/**
+ * The raw value for the log: short, and with every configured credential (in any spelling) and
+ * anything shaped like a credential redacted (an upstream may echo one in any field).
+ */
 function describeRaw(raw: unknown): string {
-  const text = bodyExcerpt(raw === undefined ? 'undefined' : (JSON.stringify(raw) ?? String(raw)), []);
+  const text = bodyExcerpt(raw === undefined ? 'undefined' : (JSON.stringify(raw) ?? String(raw)), configuredSecrets());
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -43,7 +43,10 @@ export interface FaultSpec {
    * Answer as a proxy in front of the upstream would: a `text/html` error page (default status 502,
    * an nginx-style page carrying an HTML comment with an internal address, SIM_PROXY_INTERNAL_ADDRESS).
    * `body` replaces the page; `{{credential}}` and `{{url}}` in it become the credential and the URL
-   * the request carried, for an upstream that echoes them back.
+   * the request carried, for an upstream that echoes them back. `{{credential:json}}` spells the
+   * credential with every character but letters and digits as a JSON `\uXXXX` escape,
+   * `{{credential:form}}` form-encoded (URLSearchParams), `{{credential:percent-lower}}` with
+   * lower-case percent escapes (`%2d`).
    */
   html?: boolean | { status?: number; body?: string };
   /** 0..1, chance each matching request gets the fault (default 1). */

@@ -131,8 +131,24 @@ function proxyErrorPage(status: number): string {
 function sendHtmlFault(ctx: SimContext, html: NonNullable<FaultSpec['html']>): void {
   const options = typeof html === 'object' ? html : {};
   const status = options.status ?? 502;
-  const page = (options.body ?? proxyErrorPage(status)).replaceAll('{{credential}}', ctx.credential ?? '').replaceAll('{{url}}', ctx.req.url ?? '');
+  const credential = ctx.credential ?? '';
+  const page = (options.body ?? proxyErrorPage(status))
+    .replaceAll('{{credential}}', credential)
+    .replaceAll('{{credential:json}}', jsonEscapedAll(credential))
+    .replaceAll('{{credential:form}}', new URLSearchParams({ v: credential }).toString().slice(2))
+    .replaceAll('{{credential:percent-lower}}', percentLower(credential))
+    .replaceAll('{{url}}', ctx.req.url ?? '');
   sendRaw(ctx.res, status, 'text/html; charset=utf-8', page);
+}
+
+/** Every character but letters and digits as a JSON `\uXXXX` escape, the way a strict JSON encoder (System.Text.Json's default) may echo it. */
+function jsonEscapedAll(text: string): string {
+  return text.replace(/[^A-Za-z0-9]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`);
+}
+
+/** Every byte but letters and digits percent-encoded in lower case (`%2d`), as some encoders write it. */
+function percentLower(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((b) => (/[A-Za-z0-9]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('');
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

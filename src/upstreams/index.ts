@@ -2,6 +2,7 @@ import type { AuthMode, ResilienceSettings, UpstreamTargets } from '../config.js
 import type { UpstreamName } from '../errors.js';
 import type { InFlightLimiter } from '../http/concurrency/types.js';
 import { DEFAULT_TRANSPORT_SETTINGS, UpstreamTransport, type BreakerState, type TransportObserver } from '../http/transport.js';
+import { registerSecrets } from '../http/redact.js';
 import { UpstreamCaller, type CallContext } from './call.js';
 import type { UpstreamReadCache } from '../cache/upstream-cache.js';
 import { SharedReads } from '../cache/shared-reads.js';
@@ -108,6 +109,8 @@ export class Upstreams {
     // them in an error body must not carry it into the log.
     const { oauth, token } = targets.iqmetrix;
     const secrets = [token, targets.inspectorio.apiKey, oauth?.clientSecret, oauth?.password].filter((s): s is string => typeof s === 'string' && s !== '');
+    // And out of logged upstream values, which are read where no request is at hand (src/domain/checked.ts).
+    registerSecrets(secrets);
     const transport = (definition: UpstreamDefinition, url: string, maxInFlight: number) =>
       new UpstreamTransport(definition.name, { ...settings, url, maxInFlight }, observer, {
         ...transportHooks(definition),

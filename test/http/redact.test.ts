@@ -1,4 +1,4 @@
-import { bodyExcerpt, MAX_BODY_EXCERPT, requestSecrets } from '../../src/http/redact.js';
+import { bodyExcerpt, configuredSecrets, MAX_BODY_EXCERPT, registerSecrets, requestSecrets } from '../../src/http/redact.js';
 
 // The log excerpt of an upstream error body (src/http/redact.ts): bounded, and with every
 // credential out, whichever spelling the upstream echoes it in. The end-to-end cases are in
@@ -36,5 +36,57 @@ describe('bodyExcerpt', () => {
     const excerpt = bodyExcerpt(`<html>\n  <body>${'x'.repeat(50_000)}</body>\n</html>`, []);
     expect(excerpt.length).toBeLessThanOrEqual(MAX_BODY_EXCERPT);
     expect(excerpt.startsWith('<html> <body>xxx')).toBe(true);
+  });
+
+  describe('a secret in every spelling an echo may use', () => {
+    // A token with the characters encoders treat differently: + and / (base64), = and ~.
+    const token = 'ab+cd/ef=gh~ij+KL';
+    // A password with a space, @, *, !, ( and ), non-ASCII.
+    const password = 'p@ss w*rd!(x) ü';
+    const cases: Array<[string, string]> = [
+      ['JSON with \\u002B escapes (System.Text.Json)', `{"echo":"${token.replace(/\+/g, '\\u002B')}"}`],
+      ['JSON with lower-case \\u002b and \\/', `{"echo":"${token.replace(/\+/g, '\\u002b').replace(/\//g, '\\/')}"}`],
+      ['JSON with every character \\u-escaped', `{"echo":"${[...token].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}`).join('')}"}`],
+      ['a JSON string inside a JSON string', JSON.stringify(JSON.stringify({ echo: token.replace(/\//g, '\\/') }))],
+      ['percent-encoded, upper case', `sent=${encodeURIComponent(token)}`],
+      ['percent-encoded, lower case (%2b%2f)', `sent=${encodeURIComponent(token).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())}`],
+      ['an HTML page with character references', `<pre>${token.replace(/\+/g, '&#43;').replace(/\//g, '&#x2F;')}</pre>`],
+      ['the password form-encoded by URLSearchParams', `grant=${new URLSearchParams({ pw: password }).toString()}`],
+      ['the password form-encoded, lower-case escapes', new URLSearchParams({ pw: password }).toString().replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())],
+      ['the password percent-encoded (encodeURIComponent)', `pw=${encodeURIComponent(password)}`],
+      ['the password in JSON with \\u escapes', `{"pw":"${password.replace(/[@ !()ü]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"}`],
+    ];
+    it.each(cases)('redacts it echoed as %s', (_how, body) => {
+      const excerpt = bodyExcerpt(body, [token, password]);
+      expect(excerpt).toContain('[redacted]');
+      // Nothing of either is left: not the distinctive middle of the token, not a word of the password
+      // (the field names here are no credential-looking keys: the secret itself is what is found).
+      expect(excerpt).not.toMatch(/cd|ef|gh|KL|rd|ss/i);
+    });
+
+    it('leaves text that merely shares a prefix alone', () => {
+      expect(bodyExcerpt('ab+cd/e and p@ss', [token, password])).toBe('ab+cd/e and p@ss');
+    });
+  });
+
+  it('redacts the whole quoted value after a credential-looking key, whatever the quote', () => {
+    const excerpt = bodyExcerpt(
+      `{"password": "correct horse battery", "apiKey":'a b c d', "detail":"{\\"client_secret\\":\\"one two three\\"}"} <i>token=&quot;four five six&quot;</i> {"secret":"ends \\" here still"}`,
+      [],
+    );
+    expect(excerpt).not.toMatch(/correct|horse|battery|\ba b c d\b|one|two|three|four|five|six|ends|here|still/);
+    expect(excerpt).toContain('"password": "[redacted]"');
+    expect(excerpt).toContain(`"apiKey":'[redacted]'`);
+  });
+
+  it('redacts an unterminated quoted value to the end rather than leak its rest', () => {
+    expect(bodyExcerpt('{"password":"correct horse battery', [])).toBe('{"password":"[redacted]');
+  });
+
+  it('registerSecrets makes configured credentials known process-wide (shorter ones are ignored)', () => {
+    registerSecrets(['configured-key-123456', 'short', undefined]);
+    expect(configuredSecrets()).toContain('configured-key-123456');
+    expect(configuredSecrets()).not.toContain('short');
+    expect(bodyExcerpt('echo configured%2Dkey-123456', configuredSecrets())).toBe('echo [redacted]');
   });
 });

@@ -121,6 +121,18 @@ describe('upstream error bodies stay out of client messages', () => {
         expect(bodyLines()[0]!.bodyExcerpt).toMatch(/key \[redacted\] rejected/);
       });
 
+      it('an echo that re-encodes the credential (JSON \\u escapes, form encoding, lower-case %xx): redacted in every spelling', async () => {
+        stack.sims.inspectorio.faults.set(INSPECTORIO.routes.organization.name, {
+          html: { status: 500, body: '{"a":"{{credential:json}}","b":"{{credential:form}}","c":"{{credential:percent-lower}}","d":"{{credential}}"}' },
+          headers: { 'Content-Type': 'application/json' },
+        });
+        const res = await stack.query(`{ organization(id: ${stack.sims.dataset.fixtures.bigOrganizationId}) { name } }`);
+        expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+        const excerpt = bodyLines()[0]!.bodyExcerpt as string;
+        expect(excerpt).toBe('{"a":"[redacted]","b":"[redacted]","c":"[redacted]","d":"[redacted]"}');
+        expect(written.join('\n')).not.toMatch(/u002Dinspectorio|%2dinspectorio|inspectorio-key/i);
+      });
+
       it('a 200 whose body is a proxy’s HTML page: "not JSON" to the client, the page’s excerpt to the log', async () => {
         stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { html: { status: 200 } });
         const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
