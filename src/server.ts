@@ -14,7 +14,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import { ConfigError, type Config } from './config.js';
 import { explorer } from './explorer.js';
-import { jwtAuthentication, loadManifest, noServiceSdl, rateLimit, trustedDocuments } from './edge/index.js';
+import { countRefusals, jwtAuthentication, loadManifest, noServiceSdl, rateLimit, trustedDocuments } from './edge/index.js';
 import { createOperationContext } from './graph/create-context.js';
 import { formatError } from './graph/format-error.js';
 import { knownOperationTypes } from './graph/operation-types.js';
@@ -235,12 +235,14 @@ export async function startGateway({
 
   app.use(
     '/graphql',
+    // gateway_edge_refusals_total{code}: what the edge below refuses, counted by `refuse`.
+    countRefusals(observability.metrics.registry),
     cors(corsOptions(config.corsOrigins)),
     // Authentication before the rate limit, which counts per verified subject.
     ...(authentication ? [authentication.middleware] : []),
     ...(limiter ? [limiter.middleware] : []),
     express.json({ limit: config.limits.maxBodyBytes }),
-    trustedDocuments({ documents: manifest, only: config.edge.trustedDocuments.only }),
+    trustedDocuments({ documents: manifest, only: config.edge.trustedDocuments.only, logger: gatewayLogger }),
     ...observability.graphqlMiddleware,
     expressMiddleware(apollo, {
       context: async ({ req, res }) => createOperationContext(upstreams, config.operationTimeoutMs, req, res),

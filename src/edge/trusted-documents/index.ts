@@ -1,6 +1,7 @@
 import { ApolloServerErrorCode } from '@apollo/server/errors';
 import { parse as urlParse } from 'node:url';
 import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
 import { ErrorCode } from '../../errors.js';
 import { refuse } from '../respond.js';
 import { sha256Hex, type TrustedDocuments } from './manifest.js';
@@ -12,6 +13,8 @@ export interface TrustedDocumentOptions {
   documents: TrustedDocuments | undefined;
   /** TRUSTED_DOCUMENTS_ONLY: refuse anything the manifest does not list. */
   only: boolean;
+  /** Where PERSISTED_QUERY_NOT_IN_LIST refusals are logged, at `info`; not logged without one. */
+  logger?: Logger;
 }
 
 /** The parts of a GraphQL-over-HTTP request this middleware reads, wherever they came from. */
@@ -19,6 +22,8 @@ interface Envelope {
   query: string | undefined;
   documentId: unknown;
   extensions: Record<string, unknown> | undefined;
+  /** What the caller named its operation, for the log of a refusal; not trusted for anything else. */
+  operationName: unknown;
 }
 
 const DOCUMENT_ID = /^sha256:([0-9a-fA-F]{64})$/;
@@ -42,8 +47,15 @@ const HASH = /^[0-9a-fA-F]{64}$/;
  * request it cannot read as one GraphQL request: a batch, a body that is not a JSON object, a
  * non-string `query`, `extensions` that are not an object, a GET parameter given twice).
  * Works for POST bodies and GET query strings alike; GET stays subject to Apollo's CSRF rules.
+ *
+ * A PERSISTED_QUERY_NOT_IN_LIST refusal is logged at `info`, as the JWT and rate-limit refusals
+ * are, with the document's SHA-256 (never its text) and the operation name the caller gave.
  */
-export function trustedDocuments({ documents, only }: TrustedDocumentOptions): RequestHandler {
+export function trustedDocuments({ documents, only, logger }: TrustedDocumentOptions): RequestHandler {
+  const notInList = (res: Response, envelope: Envelope, hash: string, message: string): void => {
+    logger?.info({ code: ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, sha256: hash, operationName: loggedName(envelope.operationName) }, 'request refused: not a trusted document');
+    refuse(res, 400, ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, message);
+  };
   return (req, res, next) => {
     // Apollo Server answers any other method with 405 and runs nothing.
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return next();
@@ -64,7 +76,7 @@ export function trustedDocuments({ documents, only }: TrustedDocumentOptions): R
       if (query !== undefined) return refuse(res, 400, ApolloServerErrorCode.BAD_REQUEST, 'Send either `documentId` or `query`, not both.');
       if (!documents) return refuse(res, 400, ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED, 'This gateway has no trusted documents list, so `documentId` cannot be resolved: send the `query` text.');
       const listed = documents.get(id);
-      if (!listed) return notInList(res, 'The `documentId` is not in this gateway\'s trusted documents list.');
+      if (!listed) return notInList(res, envelope, id, 'The `documentId` is not in this gateway\'s trusted documents list.');
       return rewrite(req, next, listed.body, withoutPersistedQuery(extensions));
     }
 
@@ -86,21 +98,27 @@ export function trustedDocuments({ documents, only }: TrustedDocumentOptions): R
       if (listed) return rewrite(req, next, listed.body, withoutPersistedQuery(extensions));
       // An unlisted hash: with `only`, neither registering it (query sent) nor running a copy
       // registered earlier in the APQ cache (hash alone) is allowed.
-      if (only) return notInList(res, 'This persisted query is not in this gateway\'s trusted documents list.');
+      if (only) return notInList(res, envelope, hash, 'This persisted query is not in this gateway\'s trusted documents list.');
       // Apollo compares hashes as lower-case text.
       if (hash !== p.sha256Hash) return rewrite(req, next, query, { ...extensions, persistedQuery: { version: 1, sha256Hash: hash } });
       return next();
     }
 
-    if (only && query !== undefined && !documents?.has(sha256Hex(query))) {
-      return notInList(res, 'This gateway runs only the documents in its trusted documents list; this query text is not one of them.');
+    const queryHash = only && query !== undefined ? sha256Hex(query) : undefined;
+    if (queryHash !== undefined && !documents?.has(queryHash)) {
+      return notInList(res, envelope, queryHash, 'This gateway runs only the documents in its trusted documents list; this query text is not one of them.');
     }
     return next();
   };
 }
 
-function notInList(res: Response, message: string): void {
-  refuse(res, 400, ErrorCode.PERSISTED_QUERY_NOT_IN_LIST, message);
+/** Longest operation name logged; a caller's string, so bounded. */
+const MAX_LOGGED_NAME = 100;
+
+/** The operation name as logged: a string, cut to MAX_LOGGED_NAME characters; otherwise absent. */
+function loggedName(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name === '') return undefined;
+  return name.length > MAX_LOGGED_NAME ? `${name.slice(0, MAX_LOGGED_NAME)}…` : name;
 }
 
 /**
@@ -130,7 +148,7 @@ function readEnvelope(req: Request): Envelope | { unreadable: string } {
       if (!isRecord(parsed)) return { unreadable: 'The `extensions` parameter must be a JSON object.' };
       extensions = parsed;
     }
-    return { query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions };
+    return { query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions, operationName: params.get('operationName') ?? undefined };
   }
   const body: unknown = req.body;
   if (!isRecord(body)) return { unreadable: 'The body must be one JSON object (`Content-Type: application/json`); batches are not accepted.' };
@@ -138,7 +156,7 @@ function readEnvelope(req: Request): Envelope | { unreadable: string } {
   if (extensions !== undefined && !isRecord(extensions)) return { unreadable: '`extensions` must be an object.' };
   const query = body.query ?? undefined;
   if (query !== undefined && typeof query !== 'string') return { unreadable: '`query` must be a string.' };
-  return { query, documentId: body.documentId, extensions };
+  return { query, documentId: body.documentId, extensions, operationName: body.operationName };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
