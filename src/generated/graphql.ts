@@ -92,7 +92,7 @@ export type Contact = {
 
 /** An object with a globally unique, opaque `id` (Relay global object identification). */
 export type Node = {
-  /** Opaque global id. Pass it to `Query.node` to fetch this object again. */
+  /** Opaque global id, unique among this graph's objects and stable, so that client caches may key objects by it. */
   id: Scalars['ID']['output'];
 };
 
@@ -279,17 +279,16 @@ export type PartnerRelationshipEdge = {
   node: PartnerRelationship;
 };
 
-/**
- * The entry points of the graph. Every object with an `id` can also be fetched again
- * through `node(id:)`, which is what Relay and normalized client caches rely on.
- */
+/** The entry points of the graph. */
 export type Query = {
   __typename?: 'Query';
   /** A company by its iQmetrix CompanyId. An unknown company is `null` with a `NOT_FOUND` error. */
   company: Maybe<Company>;
   /**
-   * Fetches any object by its global `id`. A malformed id, or one this server did not
-   * issue, is a `BAD_USER_INPUT` error; an object that no longer exists is `null` with `NOT_FOUND`.
+   * Fetches any object by its global `id`: every object with an `id` can be fetched again
+   * this way, which is what Relay and normalized client caches rely on. A malformed id, or one
+   * this server did not issue, is a `BAD_USER_INPUT` error; an object that no longer exists is
+   * `null` with `NOT_FOUND`.
    */
   node: Maybe<Node>;
   /**
@@ -313,55 +312,37 @@ export type Query = {
 };
 
 
-/**
- * The entry points of the graph. Every object with an `id` can also be fetched again
- * through `node(id:)`, which is what Relay and normalized client caches rely on.
- */
+/** The entry points of the graph. */
 export type QueryCompanyArgs = {
   id: Scalars['Int']['input'];
 };
 
 
-/**
- * The entry points of the graph. Every object with an `id` can also be fetched again
- * through `node(id:)`, which is what Relay and normalized client caches rely on.
- */
+/** The entry points of the graph. */
 export type QueryNodeArgs = {
   id: Scalars['ID']['input'];
 };
 
 
-/**
- * The entry points of the graph. Every object with an `id` can also be fetched again
- * through `node(id:)`, which is what Relay and normalized client caches rely on.
- */
+/** The entry points of the graph. */
 export type QueryNodesArgs = {
   ids: Array<Scalars['ID']['input']>;
 };
 
 
-/**
- * The entry points of the graph. Every object with an `id` can also be fetched again
- * through `node(id:)`, which is what Relay and normalized client caches rely on.
- */
+/** The entry points of the graph. */
 export type QueryOrganizationArgs = {
   id: Scalars['Int']['input'];
 };
 
 
-/**
- * The entry points of the graph. Every object with an `id` can also be fetched again
- * through `node(id:)`, which is what Relay and normalized client caches rely on.
- */
+/** The entry points of the graph. */
 export type QueryOrganizationByExternalIdArgs = {
   externalId: Scalars['String']['input'];
 };
 
 
-/**
- * The entry points of the graph. Every object with an `id` can also be fetched again
- * through `node(id:)`, which is what Relay and normalized client caches rely on.
- */
+/** The entry points of the graph. */
 export type QueryPartnerArgs = {
   id: Scalars['Int']['input'];
 };
