@@ -4,7 +4,8 @@ import { configProblems } from '../helpers/config.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/child-gateway.js';
 import { describeWith, redisUrl } from '../helpers/services.js';
 import { codes, postGraphQL, startStack, type Stack } from '../helpers/stack.js';
-import { authEnv, startJwks, type JwksServer } from './helpers.js';
+import { addressKey } from '../../src/edge/rate-limit/index.js';
+import { authEnv, ISSUER, startJwks, type JwksServer } from './helpers.js';
 
 // RATE_LIMIT_PER_MINUTE over real HTTP: per remote address, per JWT subject, and shared by
 // replicas through Redis. A refused request reaches no upstream.
@@ -19,6 +20,17 @@ function postFrom(localAddress: string, url: string, query: string): Promise<{ s
       let text = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as { data?: any } }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ query }));
+  });
+}
+
+/** POST with headers from another local address. */
+function postWith(localAddress: string, url: string, query: string, headers: Record<string, string>): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', localAddress, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      res.resume().on('end', () => resolve({ status: res.statusCode ?? 0 }));
     });
     req.on('error', reject);
     req.end(JSON.stringify({ query }));
@@ -115,6 +127,63 @@ describe('per JWT subject', () => {
     expect((await stack.query(companyQuery(stack), undefined, bob)).status).toBe(200);
     // A token minted again for alice is still alice.
     expect((await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await key.sign({ sub: 'alice' })}` })).status).toBe(429);
+  });
+});
+
+describe('token refusals', () => {
+  let jwks: JwksServer;
+  let stack: Stack;
+  beforeAll(async () => {
+    jwks = await startJwks();
+    stack = await startStack({ env: authEnv(jwks, { RATE_LIMIT_PER_MINUTE: '3', AUTH_JWT_ISSUER: `${ISSUER},https://other-idp.test.example/` }) });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await jwks.close();
+  });
+
+  it('limits junk tokens per address: 401 up to the limit, then 429 without checking the token, and no JWKS fetch for made-up kids', async () => {
+    const junk = { authorization: 'Bearer not.a.jwt' };
+    const statuses = [];
+    for (let i = 0; i < 5; i++) statuses.push((await stack.query(companyQuery(stack), undefined, junk)).status);
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    const key = await jwks.addKey('RS256', { publish: false });
+    const fetchesBefore = jwks.fetches;
+    const refused = await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await key.sign()}` });
+    expect(refused.status).toBe(429);
+    expect(codes(refused)).toEqual(['RATE_LIMITED']);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(jwks.fetches).toBe(fetchesBefore);
+    // Another address is not affected.
+    const other = await postFrom('127.0.0.3', stack.gateway.url, companyQuery(stack));
+    expect(other.status).toBe(401);
+    expect(stack.upstreamRequests()).toEqual({});
+  });
+
+  it('counts a subject per issuer: the same `sub` from two issuers is two clients', async () => {
+    const key = await jwks.addKey('ES256');
+    const first = { authorization: `Bearer ${await key.sign({ sub: 'same' })}` };
+    const second = { authorization: `Bearer ${await key.sign({ sub: 'same', iss: 'https://other-idp.test.example/' })}` };
+    // From another address than the junk-token test above, which is over its refusal count.
+    for (let i = 0; i < 3; i++) expect((await postWith('127.0.0.4', stack.gateway.url, '{ __typename }', first)).status).toBe(200);
+    expect((await postWith('127.0.0.4', stack.gateway.url, '{ __typename }', first)).status).toBe(429);
+    expect((await postWith('127.0.0.4', stack.gateway.url, '{ __typename }', second)).status).toBe(200);
+  });
+});
+
+describe('the address key', () => {
+  it('keeps IPv4 addresses whole, IPv4-mapped ones as IPv4, and IPv6 addresses by their /64', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:0DB8:0001:0002:0:0:0:ffff')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('2001:db8:0:3::1')).not.toBe(addressKey('2001:db8:0:2::1'));
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(addressKey('unknown')).toBe('unknown');
   });
 });
 

@@ -8,6 +8,8 @@ import { JwksUnavailableError, resilientJwks } from './jwks.js';
 
 /** Who is calling, once a gateway JWT has been verified. Kept on `res.locals.caller`. */
 export interface Caller {
+  /** The token's `iss` (one of AUTH_JWT_ISSUER). */
+  issuer: string;
   /** The token's `sub`. */
   subject: string;
 }
@@ -90,7 +92,7 @@ export function jwtAuthentication(settings: JwtAuthSettings, logger: Logger): Jw
     }).then(
       ({ payload }) => {
         delete req.headers[settings.header];
-        res.locals.caller = { subject: payload.sub! } satisfies Caller;
+        res.locals.caller = { issuer: payload.iss!, subject: payload.sub! } satisfies Caller;
         next();
       },
       (error: unknown) => {
