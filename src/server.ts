@@ -238,7 +238,9 @@ export async function startGateway({
     // gateway_edge_refusals_total{code}: what the edge below refuses, counted by `refuse`.
     countRefusals(observability.metrics.registry),
     cors(corsOptions(config.corsOrigins)),
-    // Authentication before the rate limit, which counts per verified subject.
+    // Authentication before the rate limit, which counts per verified subject; refused tokens
+    // are counted per address before it, so junk tokens are limited too.
+    ...(authentication && limiter ? [limiter.beforeAuthentication] : []),
     ...(authentication ? [authentication.middleware] : []),
     ...(limiter ? [limiter.middleware] : []),
     express.json({ limit: config.limits.maxBodyBytes }),
