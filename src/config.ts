@@ -376,7 +376,7 @@ function readEdge(read: EnvReader, authMode: AuthMode, cache: CacheSettings): Ed
   const issuer = list('AUTH_JWT_ISSUER');
   const audience = list('AUTH_JWT_AUDIENCE');
   const required = read.bool('AUTH_REQUIRED', false);
-  const jwksCooldownMs = read.int('AUTH_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000);
+  const jwksCooldownMs = read.int('AUTH_JWKS_COOLDOWN_MS', 30_000, 1_000, 3_600_000);
   const jwksMaxAgeMs = read.int('AUTH_JWKS_MAX_AGE_MS', 600_000, 1_000, 86_400_000);
   const clockToleranceSeconds = read.int('AUTH_JWT_CLOCK_TOLERANCE_SECONDS', 5, 0, 300);
   let auth: EdgeSettings['auth'];

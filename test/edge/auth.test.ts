@@ -201,11 +201,13 @@ describe('key rotation', () => {
   it('accepts a token signed by a key added to the key set after start, fetching the set again', async () => {
     const rotating = await startJwks();
     const first = await rotating.addKey('RS256');
-    const stack = await startStack({ env: authEnv(rotating, { AUTH_JWKS_COOLDOWN_MS: '0' }) });
+    // The least cooldown (1 s): an unknown kid refetches once the keys are a second old.
+    const stack = await startStack({ env: authEnv(rotating, { AUTH_JWKS_COOLDOWN_MS: '1000' }) });
     try {
       expect((await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await first.sign()}` })).status).toBe(200);
       expect(rotating.fetches).toBe(1);
       const next = await rotating.addKey('ES256');
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
       const response = await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await next.sign()}` });
       expect(response.status).toBe(200);
       expect(response.body.data.company).not.toBeNull();
@@ -302,5 +304,7 @@ describe('configuration', () => {
     ]);
     expect(configProblems({ AUTH_JWKS_URL: 'http://login.example/jwks', AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE })).toEqual([expect.stringMatching(/AUTH_JWKS_URL must be https/)]);
     expect(configProblems({ AUTH_JWT_AUDIENCE: AUDIENCE })).toEqual([expect.stringMatching(/only with AUTH_JWKS_URL/)]);
+    // No cooldown would let made-up kids refetch the key set on every request.
+    expect(configProblems({ AUTH_JWKS_URL: 'https://login.example/jwks', AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: AUDIENCE, AUTH_JWKS_COOLDOWN_MS: '0' })).toEqual([expect.stringMatching(/AUTH_JWKS_COOLDOWN_MS/)]);
   });
 });
