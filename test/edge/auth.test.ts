@@ -288,6 +288,23 @@ describe('with AUTH_MODE=passthrough', () => {
   });
 });
 
+describe('with AUTH_MODE=passthrough and AUTH_REQUIRED unset', () => {
+  it('treats Authorization as the caller\'s iQmetrix credential only: a gateway JWT sent there authenticates nothing and is forwarded to iQmetrix as that credential', async () => {
+    const { AUTH_REQUIRED: _required, ...env } = authEnv(jwks, { AUTH_MODE: 'passthrough' });
+    const stack = await startStack({ env });
+    try {
+      const jwt = await ec.sign();
+      const response = await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${jwt}` });
+      // Anonymous at the gateway (no X-Gateway-Authorization); iQmetrix refuses the credential.
+      expect(response.body.data?.company ?? null).toBeNull();
+      expect(response.body.errors?.length).toBeGreaterThan(0);
+      expect(stack.sims.iqmetrix.requests.entries().map((e) => e.credential)).toEqual([jwt]);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
 describe('configuration', () => {
   it('reads the settings, with the pass-through header', () => {
     const config = loadConfig({ AUTH_JWKS_URL: 'https://login.example/jwks', AUTH_JWT_ISSUER: ISSUER, AUTH_JWT_AUDIENCE: `${AUDIENCE}, https://b.example`, AUTH_REQUIRED: 'true' });
