@@ -50,7 +50,10 @@ export interface RateLimitSettings {
   perMinute: number;
   /** Shared count for every replica (REDIS_URL); unset: per process. */
   redisUrl: string | undefined;
-  /** Prefix of the Redis keys (CACHE_KEY_PREFIX, then `:rl:`). */
+  /**
+   * rate-limiter-flexible's `keyPrefix`: CACHE_KEY_PREFIX then `:rl` (`gw:rl`); the library adds
+   * its own `:` before each client key, so Redis keys read `gw:rl:ip:203.0.113.7`.
+   */
   keyPrefix: string;
 }
 
