@@ -51,11 +51,37 @@ export function statusLine(status: number): string {
  */
 export function noResponseFailure(upstream: UpstreamName, route: string, error: unknown, { ownCircuit = false }: { ownCircuit?: boolean } = {}): UpstreamError {
   if (error instanceof UpstreamError) return error;
+  if (error instanceof UnreadableBodyError) return unreadableBodyFailure(upstream, route, error);
   if (error instanceof BrokenCircuitError) {
     const failing = ownCircuit ? `${upstream} ${route} is failing; calls to it are` : `${upstream} is failing; calls are`;
     return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${failing} suspended for a moment (circuit open).`);
   }
   return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} ${route} failed: ${describeTransportError(error)}`, { cause: error });
+}
+
+/**
+ * An answer whose body cannot be read as its headers describe it: a Content-Encoding no standard
+ * client decodes (or this runtime cannot: zstd before Node.js 22.15), a stream that does not
+ * decode, or more than the size limit once decoded. The transport throws it while reading;
+ * it is the upstream's doing, so it counts against the upstream's circuit, but it is never
+ * retried: the same request gets the same bytes back. `why` completes "answered … with".
+ */
+export class UnreadableBodyError extends Error {
+  override readonly name = 'UnreadableBodyError';
+  constructor(
+    /** The status of the answer whose body this was. */
+    readonly status: number,
+    /** `a body that could not be decoded (gzip)`: our words, safe for a client message. */
+    readonly why: string,
+    options?: ErrorOptions,
+  ) {
+    super(why, options);
+  }
+}
+
+/** The client-facing failure for an UnreadableBodyError: upstream, route, what was wrong with the body, and the status. */
+export function unreadableBodyFailure(upstream: UpstreamName, route: string, error: UnreadableBodyError): UpstreamError {
+  return new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, `${upstream} answered ${route} with ${error.why}.`, { upstreamStatus: error.status, cause: error });
 }
 
 /** A 2xx whose body is not JSON. */
@@ -171,6 +197,7 @@ export function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.ConnectTimeoutError) return 'connect timed out';
   // The limiter's own words: which cap was full, and that nothing was sent.
   if (error instanceof NoSlotError) return error.message;
+  if (error instanceof UnreadableBodyError) return 'unreadable body';
   if (isAbort(error)) return 'aborted (operation deadline reached)';
   if (error instanceof undiciErrors.SocketError) return 'connection closed by the upstream';
   const code = (error as { code?: unknown })?.code;

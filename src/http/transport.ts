@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BrokenCircuitError, CircuitState, ExponentialBackoff, SamplingBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy, type IBackoff } from 'cockatiel';
-import { pipeline, type Readable } from 'node:stream';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { Dispatcher, Pool } from 'undici';
+import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { errors as undiciErrors, type Dispatcher, type Pool } from 'undici';
 import type { UpstreamName } from '../errors.js';
 import type { InFlightLimiter, Release } from './concurrency/types.js';
 import { LocalSemaphore } from './concurrency/local.js';
-import { describeTransportError, isAbort, noResponseFailure, notJsonFailure } from './failures.js';
+import { describeTransportError, isAbort, noResponseFailure, notJsonFailure, UnreadableBodyError } from './failures.js';
 import type { BreakerSettings, RequestPolicy, TransportHooks } from './policy.js';
 import { CallerContextPool } from './caller-context-pool.js';
 import { bodyExcerpt, requestSecrets } from './redact.js';
@@ -202,8 +202,9 @@ export class UpstreamTransport {
     this.limiter = hooks.limiter ?? poolLimiter(settings.maxInFlight);
   }
 
-  // Only the upstream's own trouble counts against it: 5xx and no response at all. A 4xx
-  // is a valid answer, and an aborted call is our deadline, not the upstream's fault.
+  // Only the upstream's own trouble counts against it: 5xx, no response at all, and a body that
+  // cannot be read (UnreadableBodyError: bytes that do not decode are the upstream's, or its
+  // proxy's, doing). A 4xx is a valid answer, and an aborted call is our deadline, not the upstream's fault.
   // It opens on the share of failures over a window, not on a run of consecutive ones: at
   // hundreds of calls a second, five failures in a row happen by chance at a 20 % error
   // rate, and opening then would turn a partial outage into a total one.
@@ -367,8 +368,18 @@ export class UpstreamTransport {
         request.signal,
         { onAbandoned: (late) => late.body.destroy() },
       );
-      const body = await readBody(response.body, response.headers['content-encoding'], this.settings.maxBodyBytes);
-      return { status: response.statusCode, headers: response.headers, body };
+      try {
+        const body = await readBody(response.body, response.headers['content-encoding'], this.settings.maxBodyBytes, response.statusCode);
+        return { status: response.statusCode, headers: response.headers, body };
+      } catch (error) {
+        // An error answer says what it has to say in its status; its body only goes to the log.
+        // So a non-2xx answer whose body cannot be read is still that answer (a 404 stays NOT_FOUND,
+        // a 503 is retried as a 503), with no body to log.
+        if (error instanceof UnreadableBodyError && (response.statusCode < 200 || response.statusCode >= 300)) {
+          return { status: response.statusCode, headers: response.headers, body: '' };
+        }
+        throw error;
+      }
     } finally {
       for (const release of releases.reverse()) release();
     }
@@ -431,8 +442,9 @@ const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 function retryReason(outcome: Outcome): string | undefined {
   if (outcome.response) return RETRYABLE_STATUS.has(outcome.response.status) ? String(outcome.response.status) : undefined;
   const error = outcome.error;
-  // An open circuit is the point of failing fast; an abort is the deadline.
-  if (error instanceof BrokenCircuitError || isAbort(error)) return undefined;
+  // An open circuit is the point of failing fast; an abort is the deadline; a body that cannot be
+  // read (an unknown coding, a corrupt stream, past the size limit) would come back the same.
+  if (error instanceof BrokenCircuitError || isAbort(error) || error instanceof UnreadableBodyError) return undefined;
   return describeTransportError(error);
 }
 
@@ -463,60 +475,115 @@ function breakerStateName(state: CircuitState): BreakerState {
 /**
  * The body as text, read the way standard clients read it (fetch's `json()`, undici's
  * `body.json()`): decoded from its Content-Encoding, which a proxy in front of an upstream may
- * apply whatever the request asked for (gzip, br, deflate, with Node's own zlib streams, as
- * fetch does); then UTF-8 whatever the charset parameter says, a leading byte-order mark
- * dropped (TextDecoder does both), invalid sequences replaced rather than refused. Error
+ * apply whatever the request asked for (DECODERS: what undici's fetch decodes, with Node's own
+ * zlib streams as it does); then UTF-8 whatever the charset parameter says, a leading byte-order
+ * mark dropped (TextDecoder does both), invalid sequences replaced rather than refused. Error
  * answers are read the same way: their excerpt goes to the log. `maxBytes` bounds the decoded
  * body, so a small compressed body cannot inflate past it.
+ *
+ * Throws UnreadableBodyError (never retried) for a coding that cannot be decoded, a stream that
+ * does not decode, or a body past `maxBytes`; undici's own errors (a body timeout, the socket
+ * closing, an abort) pass through as they are: those are a failed exchange, worth a retry.
  */
-async function readBody(body: Dispatcher.ResponseData['body'], contentEncoding: string | string[] | undefined, maxBytes: number): Promise<string> {
-  const decoded = decode(body, contentEncoding);
+async function readBody(body: Dispatcher.ResponseData['body'], contentEncoding: string | string[] | undefined, maxBytes: number, status: number): Promise<string> {
+  const { stream: decoded, codings } = decode(body, contentEncoding, status);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of decoded) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      decoded.destroy();
-      body.destroy();
-      throw new Error(`response body larger than ${maxBytes} bytes`);
+  try {
+    for await (const chunk of decoded) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        decoded.destroy();
+        body.destroy();
+        throw new UnreadableBodyError(status, `a body larger than ${maxBytes} bytes`);
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (error) {
+    if (error instanceof UnreadableBodyError || codings.length === 0 || error instanceof undiciErrors.UndiciError || isAbort(error)) throw error;
+    // Anything else came out of a decoder (zlib's Z_DATA_ERROR, brotli's ERR__ERROR_FORMAT_…).
+    throw new UnreadableBodyError(status, `a body that could not be decoded (${codings.join(', ')})`, { cause: error });
   }
   return UTF8.decode(Buffer.concat(chunks));
 }
 
 const UTF8 = new TextDecoder('utf-8');
 
+// As undici's fetch: flush what has been decoded at the end of the stream instead of insisting
+// on a complete one, so that a body whose gzip trailer or last block is missing is read as far
+// as it goes (JSON.parse then says whether that was enough).
+const LENIENT_ZLIB: zlib.ZlibOptions = { flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+const LENIENT_BROTLI: zlib.BrotliOptions = { flush: zlib.constants.BROTLI_OPERATION_FLUSH, finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH };
+
+/** zstd decompression, where this runtime's zlib has it (Node.js 22.15 and later); undefined before. */
+const createZstdDecompress = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
+
+/**
+ * `deflate` as fetch reads it: zlib-wrapped (RFC 1950), as the HTTP RFC says, or raw (RFC 1951),
+ * as some servers send it. The first byte tells them apart, as in undici's fetch: a zlib header's
+ * low four bits are 8, its compression method.
+ */
+class InflateEither extends Transform {
+  private inner: zlib.Inflate | zlib.InflateRaw | undefined;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (!this.inner) {
+      if (chunk.length === 0) return callback();
+      const inner = (this.inner = (chunk[0]! & 0x0f) === 0x08 ? zlib.createInflate(LENIENT_ZLIB) : zlib.createInflateRaw(LENIENT_ZLIB));
+      inner.on('data', (data: Buffer) => this.push(data));
+      inner.on('error', (error) => this.destroy(error));
+    }
+    this.inner.write(chunk, () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (!this.inner) return callback();
+    this.inner.once('end', () => callback());
+    this.inner.end();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.inner?.destroy();
+    callback(error);
+  }
+}
+
 const DECODERS: Record<string, () => NodeJS.ReadWriteStream> = {
-  gzip: createGunzip,
-  'x-gzip': createGunzip,
-  br: createBrotliDecompress,
-  deflate: createInflate,
+  gzip: () => zlib.createGunzip(LENIENT_ZLIB),
+  'x-gzip': () => zlib.createGunzip(LENIENT_ZLIB),
+  br: () => zlib.createBrotliDecompress(LENIENT_BROTLI),
+  deflate: () => new InflateEither(),
+  ...(createZstdDecompress ? { zstd: () => createZstdDecompress() } : {}),
 };
 
 /**
- * The body with its content codings undone, last applied first (RFC 9110 §8.4). A coding no
- * standard client decodes is an error: the bytes are not the representation.
+ * The body with its content codings undone, last applied first (RFC 9110 §8.4), and the codings
+ * (for the message when decoding fails). A coding this runtime cannot decode is an
+ * UnreadableBodyError: the bytes are not the representation.
  */
-function decode(body: Readable, contentEncoding: string | string[] | undefined): Readable {
+function decode(body: Readable, contentEncoding: string | string[] | undefined, status: number): { stream: Readable; codings: string[] } {
   const codings = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : (contentEncoding ?? ''))
     .split(',')
     .map((coding) => coding.trim().toLowerCase())
     .filter((coding) => coding !== '' && coding !== 'identity');
-  if (codings.length === 0) return body;
-  const decoders = codings.reverse().map((coding) => {
+  if (codings.length === 0) return { stream: body, codings };
+  const decoders = [...codings].reverse().map((coding) => {
     const decoder = DECODERS[coding];
     if (!decoder) {
       // Nothing reads this body any more: its destruction's error must not go unheard.
       body.on('error', () => {});
       body.destroy();
-      // The message reaches clients: the upstream's header value is named only when it looks like a coding.
-      throw new Error(/^[a-z0-9-]{1,20}$/.test(coding) ? `unsupported Content-Encoding ${coding}` : 'unsupported Content-Encoding');
+      throw new UnreadableBodyError(status, unsupportedCoding(coding));
     }
     return decoder();
   });
   // pipeline destroys every stage when one fails (a corrupt stream, the caller's abort), and
   // the last stage then errors, which ends the read above.
-  return pipeline([body, ...decoders], () => {}) as unknown as Readable;
+  return { stream: pipeline([body, ...decoders], () => {}) as unknown as Readable, codings };
 }
 
+/** Our words for a coding not decoded here; the upstream's header value is named only when it looks like a coding (the message reaches clients). */
+function unsupportedCoding(coding: string): string {
+  if (coding === 'zstd') return 'a body in Content-Encoding zstd, which this Node.js runtime cannot decode (it needs Node.js 22.15 or later)';
+  return /^[a-z0-9-]{1,20}$/.test(coding) ? `a body in an unsupported Content-Encoding (${coding})` : 'a body in an unsupported Content-Encoding';
+}

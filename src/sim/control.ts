@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 export interface RequestLogEntry {
   route: string;
   url: string;
@@ -19,6 +20,12 @@ export interface RequestLog {
   /** Zeroes counts, maxInFlight and entries. */
   reset(): void;
 }
+
+/** The `encoding` modifier's values: what it compresses the body with (see FaultSpec.encoding). */
+export const SIM_ENCODINGS = ['gzip', 'br', 'deflate', 'deflate-raw', 'gzip-unterminated', 'zstd'] as const;
+export type SimEncoding = (typeof SIM_ENCODINGS)[number];
+/** Whether this runtime's zlib compresses zstd (Node.js 22.15 and later). */
+export const hasZstd = typeof (zlib as unknown as { zstdCompressSync?: unknown }).zstdCompressSync === 'function';
 
 export interface FaultSpec {
   /** Extra delay before answering; applies to every matching request, whatever `probability` says. */
@@ -68,9 +75,12 @@ export interface FaultSpec {
   headers?: Record<string, string>;
   /**
    * Compresses the body (after rewrite and bom) and says so in `Content-Encoding`, as a proxy in
-   * front of the upstream may, whether or not the request sent `Accept-Encoding`.
+   * front of the upstream may, whether or not the request sent `Accept-Encoding`. Beside the
+   * standard spellings: `deflate-raw` sends raw deflate (RFC 1951, no zlib wrapper) as `deflate`,
+   * as some servers do; `gzip-unterminated` sends gzip without its 8-byte trailer, as a server that
+   * closes early does; `zstd` needs a runtime whose zlib has it (Node.js 22.15+; set throws otherwise).
    */
-  encoding?: 'gzip' | 'br' | 'deflate';
+  encoding?: SimEncoding;
 }
 
 /**
@@ -245,7 +255,8 @@ function validateSpec(spec: FaultSpec): void {
     throw new TypeError('urlContains must be a non-empty string');
   }
   if (spec.bom !== undefined && typeof spec.bom !== 'boolean') throw new TypeError('bom must be a boolean');
-  if (spec.encoding !== undefined && !['gzip', 'br', 'deflate'].includes(spec.encoding)) throw new TypeError("encoding must be 'gzip', 'br' or 'deflate'");
+  if (spec.encoding !== undefined && !SIM_ENCODINGS.includes(spec.encoding)) throw new TypeError(`encoding must be one of ${SIM_ENCODINGS.join(', ')}`);
+  if (spec.encoding === 'zstd' && !hasZstd) throw new TypeError('encoding zstd needs a Node.js whose zlib has zstd (22.15 or later)');
   if (spec.headers !== undefined) {
     if (typeof spec.headers !== 'object' || spec.headers === null || Array.isArray(spec.headers)) throw new TypeError('headers must be an object of strings');
     for (const [name, value] of Object.entries(spec.headers)) {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import * as zlib from 'node:zlib';
 import { STATUS_CODES } from 'node:http';
 import type { UpstreamDefinition } from '../upstreams/definition.js';
 import {
@@ -89,16 +89,39 @@ export function sendRaw(res: ServerResponse, status: number, contentType: string
   // A fault's headers win over the simulator's own, Content-Type included; the length is always the real one.
   put(spec?.headers ?? {});
   const bytes = noBody ? undefined : spec?.encoding ? compress(spec.encoding, body) : Buffer.from(body, 'utf8');
-  if (bytes && spec?.encoding) put({ 'Content-Encoding': spec.encoding });
+  if (bytes && spec?.encoding) put({ 'Content-Encoding': CONTENT_ENCODING[spec.encoding] });
   if (bytes) put({ 'Content-Length': String(bytes.length) });
   res.writeHead(status, Object.fromEntries([...merged.values()]));
   res.end(bytes);
 }
 
+/** The Content-Encoding each `encoding` modifier value is sent as. */
+const CONTENT_ENCODING: Record<NonNullable<FaultSpec['encoding']>, string> = {
+  gzip: 'gzip',
+  br: 'br',
+  deflate: 'deflate',
+  'deflate-raw': 'deflate',
+  'gzip-unterminated': 'gzip',
+  zstd: 'zstd',
+};
+
 function compress(encoding: NonNullable<FaultSpec['encoding']>, body: string): Buffer {
-  if (encoding === 'gzip') return gzipSync(body);
-  if (encoding === 'br') return brotliCompressSync(body);
-  return deflateSync(body);
+  switch (encoding) {
+    case 'gzip':
+      return zlib.gzipSync(body);
+    case 'gzip-unterminated':
+      // Everything but the CRC-32 and length trailer (RFC 1952 §2.2).
+      return zlib.gzipSync(body).subarray(0, -8);
+    case 'br':
+      return zlib.brotliCompressSync(body);
+    case 'deflate':
+      return zlib.deflateSync(body);
+    case 'deflate-raw':
+      return zlib.deflateRawSync(body);
+    case 'zstd':
+      // Checked when the fault is set (control.ts): only where the runtime's zlib has it.
+      return (zlib as unknown as { zstdCompressSync: (data: string) => Buffer }).zstdCompressSync(body);
+  }
 }
 
 function rewriteJson(body: string, rewrites: Parameters<typeof applyRewrites>[1]): string {

@@ -2,6 +2,7 @@ import { IQMETRIX } from '../../src/upstreams/iqmetrix/definition.js';
 import { INSPECTORIO } from '../../src/upstreams/inspectorio/definition.js';
 import { gzipSync } from 'node:zlib';
 import { createLogger } from '../../src/logger.js';
+import { hasZstd } from '../../src/sim/control.js';
 import { SIM_INSPECTORIO_API_KEY, SIM_IQMETRIX_OAUTH, SIM_IQMETRIX_TOKEN, SIM_PROXY_INTERNAL_ADDRESS } from '../../src/sim/index.js';
 import { codes, linkedCompanyIds, startStack, type Stack } from '../helpers/stack.js';
 
@@ -38,7 +39,10 @@ describe('bodies a standard HTTP client reads', () => {
     expect(res.body.data.company.organization.relationships.totalCount).toEqual(expect.any(Number));
   });
 
-  it.each(['gzip', 'br', 'deflate'] as const)('reads a body a proxy compressed with %s (Content-Encoding), names intact', async (encoding) => {
+  // What undici's fetch decodes: deflate raw as well as zlib-wrapped, a gzip stream without its
+  // trailer (flushed, not refused), zstd where the runtime has it.
+  const encodings = ['gzip', 'br', 'deflate', 'deflate-raw', 'gzip-unterminated', ...(hasZstd ? (['zstd'] as const) : [])] as const;
+  it.each(encodings)('reads a body a proxy compressed with %s (Content-Encoding), names intact', async (encoding) => {
     stack.sims.iqmetrix.faults.set(IQMETRIX.routes.partnerCompanyRelationships.name, { encoding, bom: true });
     const res = await stack.query(`query($id: Int!) { partner(id: $id) { companyRelationships(first: 30) { nodes { company { name } } } } }`, { id: PARTNER });
     expect(res.body.errors).toBeUndefined();
@@ -46,11 +50,46 @@ describe('bodies a standard HTTP client reads', () => {
     expect(names).toEqual(stack.sims.dataset.partners.get(PARTNER)!.slice(0, 30).map((r) => r.CompanyName));
   });
 
-  it('a coding no standard client decodes is UPSTREAM_UNAVAILABLE naming it, never a crash', async () => {
-    stack.sims.iqmetrix.faults.set(IQMETRIX.routes.company.name, { headers: { 'Content-Encoding': 'snappy' } });
-    const res = await stack.query(`{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`);
+  const COMPANY = IQMETRIX.routes.company.name;
+  const companyQuery = () => `{ company(id: ${linkedCompanyIds(stack.sims.dataset, 1)[0]}) { name } }`;
+
+  it('a coding no standard client decodes is UPSTREAM_UNAVAILABLE naming it, never a crash, and is not retried', async () => {
+    stack.sims.iqmetrix.faults.set(COMPANY, { headers: { 'Content-Encoding': 'snappy' } });
+    stack.sims.iqmetrix.requests.reset();
+    const res = await stack.query(companyQuery());
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
-    expect(res.body.errors![0]!.message).toMatch(/unsupported Content-Encoding snappy/);
+    expect(res.body.errors![0]!.message).toBe('iqmetrix answered GET /Companies({id}) with a body in an unsupported Content-Encoding (snappy).');
+    expect(res.body.errors![0]!.extensions!.upstreamStatus).toBe(200);
+    expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(1);
+  });
+
+  (hasZstd ? it.skip : it)('zstd on a runtime whose zlib lacks it: a clear unsupported-coding answer, one request', async () => {
+    stack.sims.iqmetrix.faults.set(COMPANY, { headers: { 'Content-Encoding': 'zstd' } });
+    stack.sims.iqmetrix.requests.reset();
+    const res = await stack.query(companyQuery());
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(res.body.errors![0]!.message).toBe(
+      'iqmetrix answered GET /Companies({id}) with a body in Content-Encoding zstd, which this Node.js runtime cannot decode (it needs Node.js 22.15 or later).',
+    );
+    expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(1);
+  });
+
+  it.each(['gzip', 'br', 'deflate'])('a body that says %s but does not decode: UPSTREAM_UNAVAILABLE in our words, one request, no retry', async (coding) => {
+    // The normal JSON answer, labelled as compressed.
+    stack.sims.iqmetrix.faults.set(COMPANY, { headers: { 'Content-Encoding': coding } });
+    stack.sims.iqmetrix.requests.reset();
+    const res = await stack.query(companyQuery());
+    expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(res.body.errors![0]!.message).toBe(`iqmetrix answered GET /Companies({id}) with a body that could not be decoded (${coding}).`);
+    expect(res.body.errors![0]!.message).not.toMatch(/Z_DATA_ERROR|ERR_|header check/);
+    expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(1);
+  });
+
+  it('an error answer whose body does not decode is still that answer: a 404 stays NOT_FOUND', async () => {
+    stack.sims.iqmetrix.faults.set(COMPANY, { status: 404, headers: { 'Content-Encoding': 'gzip' } });
+    const res = await stack.query(companyQuery());
+    expect(codes(res)).toEqual(['NOT_FOUND']);
+    expect(res.body.errors![0]!.message).toBe('iqmetrix answered GET /Companies({id}) with 404 Not Found.');
   });
 
   it('keeps the body size limit on the decoded body: a small compressed body that inflates past it is refused', async () => {
@@ -59,9 +98,12 @@ describe('bodies a standard HTTP client reads', () => {
     expect(Buffer.byteLength(JSON.stringify(items))).toBeGreaterThan(8000);
     expect(gzipSync(JSON.stringify({ items })).length).toBeLessThan(4000);
     stack.sims.iqmetrix.faults.set(IQMETRIX.routes.partnerCompanyRelationships.name, { encoding: 'gzip' });
+    stack.sims.iqmetrix.requests.reset();
     const res = await stack.query(PAGE_QUERY, { id: PARTNER });
     expect(codes(res)).toEqual(['UPSTREAM_UNAVAILABLE']);
-    expect(res.body.errors![0]!.message).toMatch(/larger than 8000 bytes/);
+    expect(res.body.errors![0]!.message).toBe('iqmetrix answered GET /Partners({id})/Relationships/Companies with a body larger than 8000 bytes.');
+    // The same bytes would come back: not retried.
+    expect(stack.sims.iqmetrix.requests.count(IQMETRIX.routes.partnerCompanyRelationships.name)).toBe(1);
     // The same page unencoded is refused the same way: the limit is on what is read, not on the wire.
     stack.sims.iqmetrix.faults.clear();
     expect(codes(await stack.query(PAGE_QUERY, { id: PARTNER }))).toEqual(['UPSTREAM_UNAVAILABLE']);
