@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from './config.js';
-import { PARTNER_SUPPLY_NETWORK } from './graph/example-queries.js';
+import { startBanner } from './banner.js';
 import { logger } from './logger.js';
 import { startTracing } from './observability/tracing/sdk.js';
 import { startGateway } from './server.js';
@@ -51,13 +51,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const origin = gateway.url.replace(/\/graphql$/, '');
-  // "GraphQL gateway ready at …" is what scripts and tests wait for: keep it first.
-  process.stdout.write(`\nGraphQL gateway ready at ${gateway.url}\n`);
-  if (config.explorer) process.stdout.write(`  Explorer (works offline):          ${origin}/explorer\n`);
-  if (config.landingPage) process.stdout.write(`  Apollo Sandbox (needs Apollo's CDN): ${gateway.url} in a browser\n`);
-  process.stdout.write(`  Readiness and upstreams:           ${origin}/readyz\n`);
-  process.stdout.write(`\nTry:\n  curl -s ${gateway.url} -H 'content-type: application/json' \\\n    --data '${JSON.stringify({ query: PARTNER_SUPPLY_NETWORK.replace(/\s+/g, ' '), variables: { partnerId: 36 } })}'\n\n`);
+  // "GraphQL gateway ready at …" is what scripts and tests wait for: the banner's first line.
+  process.stdout.write(await startBanner(config, gateway.url));
 
   let stopping = false;
   const stop = async (signal: string) => {

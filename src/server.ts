@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTrace } from '@apollo/server/plugin/inlineTrace';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
@@ -193,6 +194,10 @@ export async function startGateway({
     privateResponsesPlugin(upstreams.perCallerCredentials),
     staleReadsPlugin(),
     config.landingPage ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageDisabled(),
+    // Federation's inline traces (ftv1), for a router that asks with `apollo-federation-include-trace:
+    // ftv1`; errors in them masked (the default). Installed here, Apollo does not install its own
+    // copy, which logs "Enabling inline tracing for this subgraph…" at info on every start.
+    ApolloServerPluginInlineTrace(),
   ];
 
   const apollo = new ApolloServer<GatewayContext>({

@@ -164,3 +164,43 @@ function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+describe('the start output', () => {
+  /** The request body of the banner's curl suggestion. */
+  const suggested = (stdout: string) => JSON.parse(/--data '([^']+)'/.exec(stdout)![1]!) as Record<string, unknown>;
+
+  it('suggests a query that runs, and with TRUSTED_DOCUMENTS_ONLY=true a listed document by its hash', async () => {
+    let open: GatewayProcess | undefined;
+    let only: GatewayProcess | undefined;
+    try {
+      open = await spawnGateway({ SHUTDOWN_DELAY_MS: '0' });
+      const body = suggested(open.stdout());
+      expect(body.query).toMatch(/^query PartnerSupplyNetwork/);
+      const ran = await request(open.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(ran.statusCode).toBe(200);
+      expect(((await ran.body.json()) as { data: { partner: unknown } }).data.partner).not.toBeNull();
+      // Inline traces (ftv1) are on for a router that asks, without Apollo's "Enabling inline tracing…" line at start.
+      expect(open.stdout()).not.toContain('Enabling inline tracing');
+      const traced = await request(open.url, { method: 'POST', headers: { 'content-type': 'application/json', 'apollo-federation-include-trace': 'ftv1' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      expect(((await traced.body.json()) as { extensions?: { ftv1?: unknown } }).extensions?.ftv1).toEqual(expect.stringMatching(/^[A-Za-z0-9+/]+=*$/));
+
+      only = await spawnGateway({ SHUTDOWN_DELAY_MS: '0', EXPLORER: 'true', TRUSTED_DOCUMENTS_FILE: 'examples/frontend/persisted-query-manifest.json', TRUSTED_DOCUMENTS_ONLY: 'true' });
+      const banner = only.stdout();
+      expect(banner).toContain('/explorer (runs only the listed documents)');
+      expect(banner).toContain('TRUSTED_DOCUMENTS_ONLY=true: only the 3 documents of examples/frontend/persisted-query-manifest.json run');
+      expect(banner).not.toContain('PartnerSupplyNetwork');
+      const listed = suggested(banner);
+      expect(listed).toEqual({ documentId: expect.stringMatching(/^sha256:[0-9a-f]{64}$/), variables: { id: '<Int!>' } });
+      // Filled in, it runs (an unknown company is `null`, not a refusal).
+      const filled = await request(only.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...listed, variables: { id: 1 } }) });
+      expect(filled.statusCode).toBe(200);
+      expect((await filled.body.json()) as { data: unknown }).toHaveProperty('data.company');
+    } finally {
+      for (const gateway of [open, only]) {
+        if (!gateway) continue;
+        gateway.child.kill('SIGTERM');
+        await gateway.exited;
+      }
+    }
+  }, 60_000);
+});
