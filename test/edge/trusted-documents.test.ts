@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,9 +116,10 @@ describe('TRUSTED_DOCUMENTS_ONLY=true against every envelope an attacker can sha
   // Apollo Server might read differently from the check. None may reach an upstream.
   let stack: Stack;
   const unlistedText = () => `{ company(id: ${company}) { name } }`;
+  const COMMENTED = 'query Commented($id: Int!) { company(id: $id) { id } } # listed with this comment';
   beforeAll(async () => {
     LISTED = 'query Listed($id: Int!) { company(id: $id) { id name } }';
-    const file = await writeManifest('sweep.json', manifest({ Listed: LISTED }));
+    const file = await writeManifest('sweep.json', manifest({ Listed: LISTED, Commented: COMMENTED }));
     stack = await startStack({ env: { TRUSTED_DOCUMENTS_FILE: file, TRUSTED_DOCUMENTS_ONLY: 'true' } });
     company = stack.sims.dataset.fixtures.unlinkedCompanyIds[0]!;
   });
@@ -160,6 +162,7 @@ describe('TRUSTED_DOCUMENTS_ONLY=true against every envelope an attacker can sha
     ['a listed hash with extra fields beside unlisted text', () => json({ query: unlistedText(), extensions: pq(sha256Hex(LISTED), { query: unlistedText() }) })],
     ['the unlisted text\'s own hash', () => json({ query: unlistedText(), extensions: pq(sha256Hex(unlistedText())) })],
     ['a duplicate `query` key (JSON keeps the last)', () => `{"query":${json(LISTED)},"query":${json(unlistedText())}}`],
+    ['a `__proto__` key holding the query', () => `{"__proto__":{"query":${json(unlistedText())}}}`],
     ['a duplicate `extensions` key ending in null', () => `{"query":${json(unlistedText())},"extensions":{},"extensions":null}`],
   ])('POST %s: refused, no upstream call', async (_case, body) => {
     expectRefused(await rawPost(body()));
@@ -196,10 +199,36 @@ describe('TRUSTED_DOCUMENTS_ONLY=true against every envelope an attacker can sha
     expectRefused(await rawGet(new URLSearchParams({ query: unlistedText() }).toString(), { 'content-type': 'application/json' }));
   });
 
-  it('GET: a `#` in the query string cannot hide the rest of it from the check', async () => {
-    // Apollo reads the query string up to a `#`; the check reads it the same way. Listed text
-    // followed by `#…` is the listed text for both; here the text before the `#` is unlisted.
-    expectRefused(await rawGet(`query=${encodeURIComponent(unlistedText())}#&query=${encodeURIComponent(LISTED)}`));
+  /** GET over a raw socket: undici drops a `#…` from the URL, but a client writing HTTP by hand need not. */
+  function rawSocketGet(target: string): Promise<{ status: number; text: string }> {
+    const { port } = new URL(stack.gateway.url);
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect(Number(port), '127.0.0.1', () => {
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nApollo-Require-Preflight: true\r\nConnection: close\r\n\r\n`);
+      });
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const at = raw.indexOf('\r\n\r\n');
+        resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(raw)?.[1]), text: raw.slice(at + 4) });
+      });
+    });
+  }
+
+  it('GET with a `#` in the query string: the check reads exactly what Apollo reads (up to the `#`)', async () => {
+    const path = new URL(stack.gateway.url).pathname;
+    // A listed document with a comment: sent raw, Apollo reads only the text before its `#`,
+    // which is not the listed document, so the check must not see the whole of it either.
+    const hash = COMMENTED.indexOf('#');
+    expectRefused(await rawSocketGet(`${path}?variables=${encodeURIComponent(json({ id: company }))}&query=${encodeURIComponent(COMMENTED.slice(0, hash))}#${encodeURIComponent(COMMENTED.slice(hash + 1))}`));
+    // Unlisted text before a `#`, listed text after it: refused.
+    expectRefused(await rawSocketGet(`${path}?query=${encodeURIComponent(unlistedText())}#&query=${encodeURIComponent(LISTED)}`));
+    // Listed text before a `#`: what both read is the listed document, which runs.
+    const listed = await rawSocketGet(`${path}?query=${encodeURIComponent(LISTED)}&variables=${encodeURIComponent(json({ id: company }))}#&query=${encodeURIComponent(unlistedText())}`);
+    expect(listed.status).toBe(200);
+    expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 1 });
   });
 
   it('still runs a listed document by hash with extra persistedQuery fields and null variables-free extensions', async () => {
