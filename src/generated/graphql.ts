@@ -101,7 +101,8 @@ export type Organization = Node & {
   __typename?: 'Organization';
   /**
    * The iQmetrix company this organization stands for, when its `externalId` is a CompanyId.
-   * `null` when there is none.
+   * `null` when there is none. An `externalId` naming a CompanyId beyond a positive 32-bit integer
+   * (which no id of this graph can hold) is UPSTREAM_UNAVAILABLE here, and iQmetrix is not asked.
    */
   company: Maybe<Company>;
   /** The id the API consumer gave this organization; for a linked company, its CompanyId. */
@@ -178,9 +179,9 @@ export type OrganizationRelationshipEdge = {
 
 /** Narrows an organization's relationships. Conditions are combined with AND; each list matches any of its values. */
 export type OrganizationRelationshipFilter = {
-  /** Keep relationships whose target is of any of these organization types. */
+  /** Keep relationships whose target is of any of these organization types (`UNKNOWN` among them); a target or target type that cannot be read matches none. */
   targetTypes?: InputMaybe<Array<OrganizationType>>;
-  /** Keep relationships that have any of these relationship types (exact, case-sensitive). */
+  /** Keep relationships that have any of these relationship types (exact, case-sensitive); a type entry that cannot be read matches none. */
   types?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 

@@ -291,3 +291,53 @@ describe('an upstream value used as another upstream’s key passes the same key
     expect(stack.sims.iqmetrix.requests.count(COMPANY)).toBe(1);
   });
 });
+
+describe('a filter over a value that cannot be read (documented on `filter`: such an item never matches)', () => {
+  const ORG = 6000;
+  const list = () => stack.sims.dataset.organizationRelationships.get(ORG)!;
+  const TYPE_LETTERS: Record<string, string> = { F: 'FACTORY', S: 'SUPPLIER', R: 'RETAILER', B: 'BRAND', I: 'INSPECTION_AGENCY' };
+  const query = `query($id: Int!, $filter: OrganizationRelationshipFilter) { organization(id: $id) { relationships(first: 100, filter: $filter) {
+    totalCount nodes { target { organizationId } } } } }`;
+
+  it('a target type that is no letter: left out of `targetTypes` lists and their totalCount; the unfiltered list keeps it', async () => {
+    const bad = list()[0]!;
+    const targetType = TYPE_LETTERS[bad.target.type]!;
+    const expected = list().filter((r) => r !== bad && TYPE_LETTERS[r.target.type] === targetType).map((r) => r.target.id);
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: 'data.0.target.type', value: 7 } });
+    const res = await stack.query(query, { id: ORG, filter: { targetTypes: [targetType] } });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.organization.relationships.totalCount).toBe(expected.length);
+    expect(res.body.data.organization.relationships.nodes.map((n: any) => n.target.organizationId)).toEqual(expected);
+    const all = await stack.query(query, { id: ORG });
+    expect(all.body.errors).toBeUndefined();
+    expect(all.body.data.organization.relationships.totalCount).toBe(list().length);
+  });
+
+  it('a relationship type entry that is no string never matches `types`; the relationship’s readable types still do', async () => {
+    const at = list().findIndex((r) => r.types.length > 0);
+    const first = list()[at]!;
+    const type = first.types[0]!;
+    const expected = list().filter((r, i) => i !== at && r.types.includes(type)).map((r) => r.target.id);
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: `data.${at}.types`, value: [42] } });
+    const res = await stack.query(query, { id: ORG, filter: { types: [type] } });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.organization.relationships.totalCount).toBe(expected.length);
+    expect(res.body.data.organization.relationships.nodes.map((n: any) => n.target.organizationId)).toEqual(expected);
+    // With a readable type beside the bad one, the relationship matches by the readable one.
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: `data.${at}.types`, value: [42, type] } });
+    const withReadable = await stack.query(query, { id: ORG, filter: { types: [type] } });
+    expect(withReadable.body.data.organization.relationships.nodes.map((n: any) => n.target.organizationId)).toEqual(
+      list().filter((r, i) => i === at || r.types.includes(type)).map((r) => r.target.id),
+    );
+  });
+
+  it('a target that is no object never matches `targetTypes`', async () => {
+    const bad = list()[0]!;
+    const targetType = TYPE_LETTERS[bad.target.type]!;
+    setInsp(INSPECTORIO.routes.organizationRelationships.name, { rewrite: { path: 'data.0.target', value: 'gone' } });
+    const res = await stack.query(query, { id: ORG, filter: { targetTypes: [targetType] } });
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data.organization.relationships.nodes.map((n: any) => n.target.organizationId)).not.toContain(bad.target.id);
+    expect(res.body.data.organization.relationships.totalCount).toBe(list().filter((r) => r !== bad && TYPE_LETTERS[r.target.type] === targetType).length);
+  });
+});
