@@ -54,7 +54,9 @@ export class SchemaSourceError extends Error {
 /**
  * The SDLs this code serves, as they are published. Each schema/*.graphql is parsed alone first, so
  * that a syntax error names its own file and line: the gateway parses them joined, and graphql-js
- * would place the error in the joined text. Throws `SchemaSourceError`.
+ * would place the error in the joined text. Throws `SchemaSourceError`. `sourceDirectory` is only
+ * where the files are parsed first (the tests point it elsewhere): the schema itself is always
+ * built by src/schema.ts, from schema/.
  */
 export function currentSdls(sourceDirectory: string = SOURCE_DIRECTORY): SchemaSdl[] {
   const sources = readdirSync(sourceDirectory)
