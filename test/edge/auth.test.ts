@@ -127,11 +127,11 @@ describe('when the key set cannot be fetched', () => {
 describe('an identity-provider outage (stale-if-error)', () => {
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  it('keeps verifying with the keys fetched last, fetches again only after a backoff, and picks up new keys once the provider is back', async () => {
+  it('keeps verifying with the keys fetched last, and fetches no more until the backoff is over', async () => {
     const idp = await startJwks();
     const known = await idp.addKey('RS256');
-    // Keys are stale after 1 s; a failed fetch is retried after 1 s (the cooldown).
-    const stack = await startStack({ env: authEnv(idp, { AUTH_JWKS_MAX_AGE_MS: '1000', AUTH_JWKS_COOLDOWN_MS: '1000' }) });
+    // Keys are stale after 1 s; after a failed fetch the next attempt waits a minute (the cooldown).
+    const stack = await startStack({ env: authEnv(idp, { AUTH_JWKS_MAX_AGE_MS: '1000', AUTH_JWKS_COOLDOWN_MS: '60000' }) });
     const ask = async (key: SigningKey) => stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await key.sign()}` });
     try {
       expect((await ask(known)).status).toBe(200);
@@ -147,6 +147,25 @@ describe('an identity-provider outage (stale-if-error)', () => {
       // A key the gateway never saw is still refused as the token's fault, not a 503.
       const stranger = await idp.addKey('ES256', { publish: false });
       expect((await ask(stranger)).status).toBe(401);
+      expect(idp.fetches).toBe(2);
+      expect(stack.upstreamRequests()).toEqual({ 'GET /Companies({id})': 6 });
+    } finally {
+      await stack.close();
+      await idp.close();
+    }
+  });
+
+  it('fetches again once the backoff is over, and picks up new keys when the provider is back', async () => {
+    const idp = await startJwks();
+    const known = await idp.addKey('RS256');
+    const stack = await startStack({ env: authEnv(idp, { AUTH_JWKS_MAX_AGE_MS: '1000', AUTH_JWKS_COOLDOWN_MS: '1000' }) });
+    const ask = async (key: SigningKey) => stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await key.sign()}` });
+    try {
+      expect((await ask(known)).status).toBe(200);
+      idp.failing = true;
+      await sleep(1_100);
+      expect((await ask(known)).status).toBe(200);
+      expect(idp.fetches).toBe(2);
 
       idp.failing = false;
       const rotated = await idp.addKey('ES256');
