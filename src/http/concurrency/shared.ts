@@ -18,7 +18,7 @@ import { NoSlotError, abortCause, type CapMode, type InFlightLimiter, type Relea
 // when Redis is down or stops answering, each replica keeps to its share of the cap (cap ÷
 // replicas, at least 1) in process, until a heartbeat gets through again. A refused or
 // closed connection switches at once. A Redis that stops answering holds the calls that
-// meet it for at most 3 × `redisTimeoutMs` (acquireSlot says why); after the switch no call
+// meet it for at most 4 × `redisTimeoutMs` (acquireSlot says why); after the switch no call
 // waits on Redis.
 
 export interface SharedCapSettings {
@@ -134,9 +134,9 @@ export class SharedCaps {
    * when the deadline passes or the signal aborts first.
    *
    * Time a Redis that stops answering can cost a call, each step bounded by `redisTimeoutMs`
-   * (T): this try (T), then a PING (T) to tell an outage from a stall of this process; if the
-   * PING answers, the caller's one more try (T), whose failure switches at once. So at most
-   * 3 × T before the call goes on under this replica's share.
+   * (T): this try (T), then up to two PINGs (2 T) to tell an outage from a stall of this
+   * process; if one answers, the caller's one more try (T), whose failure switches at once.
+   * So at most 4 × T before the call goes on under this replica's share.
    */
   async acquireSlot(
     upstream: string,
@@ -193,7 +193,7 @@ export class SharedCaps {
       gaveUp = true;
       if (error instanceof NoSlotError) throw error;
       // One late answer is not an outage: an event loop that stalled past the timeout on a
-      // busy machine looks just the same. A PING decides, once per run of failures; falling
+      // busy machine looks just the same. PINGs decide, once per run of failures; falling
       // back for nothing would let this replica's share run on top of the shared cap.
       if (this.suspect || !(await this.answersPing())) {
         this.markDown(error);
@@ -243,17 +243,22 @@ export class SharedCaps {
   }
 
   /**
-   * Whether Redis answers one PING now, within the command timeout. Not the heartbeat: that
-   * is several commands, retried once, and may be mid-run; a call waits on this.
+   * Whether Redis answers a PING now, within the command timeout, asked twice: on a loaded
+   * machine one stall can outlast both the slot try and the first PING (the rolling-restart
+   * test saw a replica fall back for nothing with one). Not the heartbeat: that is several
+   * commands, retried, and may be mid-run; a call waits on this.
    */
   private async answersPing(): Promise<boolean> {
-    if (this.client.status !== 'ready' || this.closed) return false;
-    try {
-      await this.client.ping();
-      return true;
-    } catch {
-      return false;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (this.client.status !== 'ready' || this.closed) return false;
+      try {
+        await this.client.ping();
+        return true;
+      } catch {
+        // Asked once more, then Redis counts as not answering.
+      }
     }
+    return false;
   }
 
   private async beat(retried = false): Promise<void> {
