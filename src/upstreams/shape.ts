@@ -1,6 +1,8 @@
 import { UpstreamShapeError } from '../errors.js';
 
-// Small guards for reading upstream JSON without trusting it.
+// Small guards for reading upstream JSON without trusting it: `isRecord` for the built-in
+// mappings (their single values are read lazily by ./values.ts), `require*` for an added
+// upstream's mapping that wants a value or a shape error.
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -14,14 +16,6 @@ export function requireInt(record: Record<string, unknown>, key: string): number
 
 export function requireString(record: Record<string, unknown>, key: string): string {
   const value = record[key];
-  if (typeof value !== 'string') throw new UpstreamShapeError(`\`${key}\` is not a string`);
-  return value;
-}
-
-/** A string, or null when absent or null. Any other type is a shape error. */
-export function optionalString(record: Record<string, unknown>, key: string): string | null {
-  const value = record[key];
-  if (value === null || value === undefined) return null;
   if (typeof value !== 'string') throw new UpstreamShapeError(`\`${key}\` is not a string`);
   return value;
 }
