@@ -191,6 +191,18 @@ export function isAbort(error: unknown): boolean {
   return name === 'AbortError' || name === 'TimeoutError' || name === 'NoSlotError';
 }
 
+/**
+ * Which of our own reasons ended a call: the operation's signal aborts with a TimeoutError at its
+ * deadline (AbortSignal.timeout) and with an AbortError when its client went away
+ * (src/graph/create-context.ts); undici's own RequestAbortedError does not say which.
+ */
+function abortDescription(error: unknown): string {
+  if (error instanceof undiciErrors.RequestAbortedError) return 'aborted (operation deadline reached or client gone)';
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'TimeoutError') return 'aborted (operation deadline reached)';
+  return 'aborted (the client went away)';
+}
+
 /** A short, bounded description of a transport error: also the retry-reason metric label. */
 export function describeTransportError(error: unknown): string {
   if (error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError) return 'timed out';
@@ -198,7 +210,7 @@ export function describeTransportError(error: unknown): string {
   // The limiter's own words: which cap was full, and that nothing was sent.
   if (error instanceof NoSlotError) return error.message;
   if (error instanceof UnreadableBodyError) return 'unreadable body';
-  if (isAbort(error)) return 'aborted (operation deadline reached)';
+  if (isAbort(error)) return abortDescription(error);
   if (error instanceof undiciErrors.SocketError) return 'connection closed by the upstream';
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string') return code;
