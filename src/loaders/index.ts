@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
-import { isInvalid, type InvalidUpstreamValue } from '../domain/checked.js';
+import { isInvalid } from '../domain/checked.js';
 import type { Company, Organization, OrganizationRelationship, PartnerRelationshipPage } from '../domain/types.js';
 import type { InspectorioClient } from '../upstreams/inspectorio/client.js';
 import type { IqmetrixClient } from '../upstreams/iqmetrix/client.js';
 import { INSPECTORIO_MAX_EXTERNAL_IDS } from '../upstreams/inspectorio/definition.js';
+import { indexByExternalId } from '../upstreams/inspectorio/records.js';
 import { IQMETRIX_MAX_TOP } from '../upstreams/iqmetrix/definition.js';
 
 // One DataLoader per upstream read, created for each operation (never shared between
@@ -28,16 +29,6 @@ export interface Loaders {
   partnerTotal(partnerId: number): Promise<number>;
   /** The length of a partner's list if this operation already learned it exactly. */
   knownPartnerTotal(partnerId: number): number | undefined;
-}
-
-/**
- * If the upstream ever holds two organizations with one externalId, the lowest id wins, so the
- * answer does not depend on the upstream's ordering; one whose id cannot be read never wins.
- */
-function wins(org: Organization, seen: Organization | undefined): boolean {
-  if (!seen) return true;
-  if (isInvalid(org.organizationId)) return false;
-  return isInvalid(seen.organizationId) || org.organizationId < seen.organizationId;
 }
 
 /** How far a list without a count is walked to learn its length, in pages of 100. */
@@ -82,15 +73,10 @@ export function createLoaders(iqmetrix: IqmetrixClient, inspectorio: Inspectorio
           for (const id of piece.externalIds) outcomes.set(id, piece.error);
           continue;
         }
-        const byExternalId = new Map<string, Organization>();
         // A record whose externalId cannot be read might be any of this call's ids: those left
         // without a match answer with its error rather than a "none" that may be false.
-        let unreadable: InvalidUpstreamValue | undefined;
-        for (const org of piece.organizations) {
-          if (isInvalid(org.externalId)) unreadable ??= org.externalId;
-          else if (org.externalId !== null && wins(org, byExternalId.get(org.externalId))) byExternalId.set(org.externalId, org);
-          if (!isInvalid(org.organizationId)) organization.prime(org.organizationId, org);
-        }
+        const { byExternalId, unreadable } = indexByExternalId(piece.organizations);
+        for (const org of piece.organizations) if (!isInvalid(org.organizationId)) organization.prime(org.organizationId, org);
         for (const id of piece.externalIds) outcomes.set(id, byExternalId.get(id) ?? unreadable ?? null);
       }
       return externalIds.map((id) => outcomes.get(id) ?? null);

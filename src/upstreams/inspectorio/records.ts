@@ -1,4 +1,4 @@
-import { isInvalid } from '../../domain/checked.js';
+import { isInvalid, type InvalidUpstreamValue } from '../../domain/checked.js';
 import type { Organization } from '../../domain/types.js';
 import type { OrganizationListPage } from './mapping.js';
 
@@ -27,6 +27,21 @@ export function winsExternalId(org: Organization, seen: Organization | undefined
 }
 
 /**
+ * The organizations of one answer by externalId, winsExternalId deciding between two with one
+ * externalId; and the first externalId that could not be read, if any (such a record might be
+ * any of the ids asked for, so a caller answers the ids left unmatched with its error).
+ */
+export function indexByExternalId(organizations: readonly Organization[]): { byExternalId: Map<string, Organization>; unreadable: InvalidUpstreamValue | undefined } {
+  const byExternalId = new Map<string, Organization>();
+  let unreadable: InvalidUpstreamValue | undefined;
+  for (const org of organizations) {
+    if (isInvalid(org.externalId)) unreadable ??= org.externalId;
+    else if (org.externalId !== null && winsExternalId(org, byExternalId.get(org.externalId))) byExternalId.set(org.externalId, org);
+  }
+  return { byExternalId, unreadable };
+}
+
+/**
  * The records of one page of `GET /v1/organizations?externalId=…`: every organization by id;
  * and, when the page holds the whole answer (the first page, `total` within it), every
  * externalId asked for, resolved to its organization or to `null` (none has it). A later page
@@ -34,14 +49,13 @@ export function winsExternalId(org: Organization, seen: Organization | undefined
  */
 export function organizationPageRecords(page: OrganizationListPage, externalIds: readonly string[], offset = 0): Array<readonly [string, Organization | null]> {
   const records: Array<readonly [string, Organization | null]> = [];
-  const byExternalId = new Map<string, Organization>();
   for (const org of page.organizations) {
     // Pages with an unreadable value are never kept; this guards a caller that asks anyway.
     if (isInvalid(org.organizationId) || isInvalid(org.externalId)) return [];
     records.push([organizationById(org.organizationId), org]);
-    if (org.externalId !== null && winsExternalId(org, byExternalId.get(org.externalId))) byExternalId.set(org.externalId, org);
   }
   if (offset === 0 && page.total <= page.organizations.length) {
+    const { byExternalId } = indexByExternalId(page.organizations);
     for (const id of externalIds) records.push([organizationByExternalId(id), byExternalId.get(id) ?? null]);
   }
   return records;
