@@ -104,6 +104,9 @@ export async function startGateway({
   const manifest = config.edge.trustedDocuments.file ? await loadManifest(config.edge.trustedDocuments.file) : undefined;
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: Express would hash every answer (tens of kB for a supply network) for a header
+  // that a POST never uses (issue 12).
+  app.set('etag', false);
   // Once shutdown begins, every answer closes its connection. A load balancer keeps idle
   // keep-alive connections and may send on one just as the drain closes it (HAProxy then
   // answers 502, or drops its client's connection); a connection closed with the answer is

@@ -110,24 +110,34 @@ export interface Connection<T> {
  * Builds the connection for `items`, which sit at `start` in a list of `total` items.
  * `hasPreviousPage`/`hasNextPage` are exact in both directions: offsets make that free.
  * `totalCount` is `total` unless the caller has it as an upstream value that may be unreadable.
+ * Cursors are minted only when asked for (`edges`, `startCursor`, `endCursor`): a selection of
+ * `nodes` alone, like the relationship lists of a supply network, then mints none (issue 12).
  */
 export function toConnection<T>(scope: string, items: readonly T[], start: number, total: number, totalCount: Checked<number> = total): Connection<T> {
-  const edges = items.map((node, i) => ({ cursor: encodeCursor(scope, start + i), node }));
+  let edges: Edge<T>[] | undefined;
+  const last = items.length - 1;
   return {
-    edges,
+    get edges() {
+      return (edges ??= items.map((node, i) => ({ cursor: encodeCursor(scope, start + i), node })));
+    },
     nodes: items as T[],
     pageInfo: {
       hasPreviousPage: start > 0,
       hasNextPage: start + items.length < total,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return last < 0 ? null : (edges?.[0]?.cursor ?? encodeCursor(scope, start));
+      },
+      get endCursor() {
+        return last < 0 ? null : (edges?.[last]?.cursor ?? encodeCursor(scope, start + last));
+      },
     },
     totalCount,
   };
 }
 
-/** Pages a list held in memory whole. */
-export function sliceConnection<T>(args: ConnectionArgs, scope: string, list: readonly T[]): Connection<T> {
+/** Pages a list held in memory whole; `map` turns only the page's items into the nodes. */
+export function sliceConnection<T, N = T>(args: ConnectionArgs, scope: string, list: readonly T[], map?: (item: T) => N): Connection<N> {
   const { start, end } = windowWithin(args, scope, list.length);
-  return toConnection(scope, list.slice(start, end), start, list.length);
+  const items = list.slice(start, end);
+  return toConnection(scope, map ? items.map(map) : (items as unknown as N[]), start, list.length);
 }

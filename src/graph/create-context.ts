@@ -15,12 +15,18 @@ export function createOperationContext(upstreams: Upstreams, operationTimeoutMs:
   const requestId = (typeof given === 'string' && given.slice(0, 100)) || randomUUID();
   res.setHeader('x-request-id', requestId);
 
-  // Upstream work stops at the deadline, or when the client goes away before its answer.
-  const clientGone = new AbortController();
+  // Upstream work stops at the deadline (a TimeoutError, as AbortSignal.timeout gives), or when
+  // the client goes away before its answer. One controller and one timer, cleared with the
+  // response: AbortSignal.any and AbortSignal.timeout cost far more per operation (issue 12),
+  // and their timer would stay pending for the whole timeout after every answer.
+  const controller = new AbortController();
+  const deadline = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), operationTimeoutMs);
+  deadline.unref();
   res.once('close', () => {
-    if (!res.writableFinished) clientGone.abort();
+    clearTimeout(deadline);
+    if (!res.writableFinished) controller.abort();
   });
-  const signal = AbortSignal.any([AbortSignal.timeout(operationTimeoutMs), clientGone.signal]);
+  const signal = controller.signal;
   // Every upstream call in flight listens on it: a wide operation legitimately has many.
   setMaxListeners(0, signal);
 

@@ -75,9 +75,7 @@ export const Organization: OrganizationResolvers = {
     planWindow(args, scope);
     const all = await loaders.organizationRelationships.load(organizationId);
     const list = filter ? filtered(all, filter, scope) : all;
-    const page = sliceConnection(args, scope, list);
-    const nodes: OrganizationRelationshipModel[] = page.nodes.map((r) => ({ ...r, sourceId: organizationId, source: org }));
-    return { ...page, nodes, edges: page.edges.map((edge, i) => ({ cursor: edge.cursor, node: nodes[i]! })) };
+    return sliceConnection(args, scope, list, (r): OrganizationRelationshipModel => ({ ...r, sourceId: organizationId, source: org }));
   },
   company: async (org, _, { loaders }) => {
     const externalId = valid(org.externalId);
