@@ -73,6 +73,13 @@ export interface Config {
   shutdownDelayMs: number;
   /** On SIGTERM, how long in-flight operations get to finish before their connections are cut. */
   shutdownGraceMs: number;
+  /**
+   * How long an idle client connection is kept open, in ms (Node's `server.keepAliveTimeout`;
+   * headers must then arrive within this + 1 s). Longer than the 60 s idle timeout of common load
+   * balancers (AWS ALB, nginx's upstream keepalive), so that the balancer, not the gateway, closes an
+   * idle connection: a gateway closing it first races the balancer's next request on it (a reset).
+   */
+  keepAliveTimeoutMs: number;
   /** What one request may ask (depth, cost, aliases, tokens, body size): src/plugins/limits/settings.ts. */
   limits: LimitSettings;
   /** The cross-request cache of upstream reads and APQ (src/cache). */
@@ -303,7 +310,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
 }
 
 /** Metrics, tracing (the standard OTEL_* variables) and shutdown timing. */
-function readObservability(read: EnvReader, production: boolean): Pick<Config, 'metrics' | 'tracing' | 'shutdownDelayMs' | 'shutdownGraceMs'> {
+function readObservability(read: EnvReader, production: boolean): Pick<Config, 'metrics' | 'tracing' | 'shutdownDelayMs' | 'shutdownGraceMs' | 'keepAliveTimeoutMs'> {
   const metrics = read.bool('METRICS', true);
   // As the OpenTelemetry SDKs read them: OTEL_SDK_DISABLED wins; an explicit exporter next;
   // otherwise an OTLP endpoint alone turns tracing on.
@@ -320,7 +327,8 @@ function readObservability(read: EnvReader, production: boolean): Pick<Config, '
   // (and tests) nothing balances load, so Ctrl-C stops at once.
   const shutdownDelayMs = read.int('SHUTDOWN_DELAY_MS', production ? DEFAULT_PRODUCTION_SHUTDOWN_DELAY_MS : 0, 0, 120_000);
   const shutdownGraceMs = read.int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000);
-  return { metrics, tracing, shutdownDelayMs, shutdownGraceMs };
+  const keepAliveTimeoutMs = read.int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 65_000, 1_000, 600_000);
+  return { metrics, tracing, shutdownDelayMs, shutdownGraceMs, keepAliveTimeoutMs };
 }
 
 /** CORS_ORIGINS: `*`, or origins separated by commas. Unset: any origin in development, none in production. */

@@ -122,6 +122,10 @@ export async function startGateway({
   // that shrinks about sixfold (17 kB to 3 kB). Below 1 kB the framing costs more than it saves.
   app.use(compression({ threshold: 1024 }));
   const httpServer = http.createServer(app);
+  // Idle keep-alive connections outlive the load balancer's own idle timeout (see Config), and
+  // headersTimeout must exceed keepAliveTimeout or Node cuts a connection that is merely idle.
+  httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
+  httpServer.headersTimeout = config.keepAliveTimeoutMs + 1_000;
   const observability = new Observability({ logger: gatewayLogger, tracerProvider, breakerHalfOpenAfterMs: config.resilience.breakerHalfOpenAfterMs });
   // Upstream reads and APQ share one store: Redis across replicas with REDIS_URL, else an LRU.
   const store = createSharedStore({ redisUrl: config.cache.redisUrl, maxMemoryBytes: config.cache.maxMemoryBytes, keyPrefix: config.cache.keyPrefix, timeoutMs: config.cache.timeoutMs });

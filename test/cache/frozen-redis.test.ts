@@ -24,7 +24,9 @@ describeWith('redis')('a frozen Redis', () => {
         CACHE_KEY_PREFIX: `h7-frozen-${randomUUID()}`,
         // Only the shared store: every read and write goes to Redis.
         CACHE_LOCAL_MAX_BYTES: '0',
-        CACHE_TIMEOUT_MS: '100',
+        // Generous, so that the warm-up read is a hit even on a loaded CI machine; a frozen Redis still
+        // costs each read at most this long, far below the operation's deadline.
+        CACHE_TIMEOUT_MS: '1000',
         // The shared in-flight caps have their own handling of a frozen Redis (test/replicas).
         IN_FLIGHT_SHARED: 'false',
         OPERATION_TIMEOUT_MS: '20000',
