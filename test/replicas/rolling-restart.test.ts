@@ -39,6 +39,8 @@ describeReplicas('3 replicas behind HAProxy, sharing Redis', () => {
   let sims: Simulators;
   let balancer: Balancer;
   const replicas: GatewayProcess[] = [];
+  /** Every replica started, the replaced ones too: their lines tell why a cap may not have held. */
+  const everyReplica: GatewayProcess[] = [];
   let env: Record<string, string>;
 
   beforeAll(async () => {
@@ -56,9 +58,11 @@ describeReplicas('3 replicas behind HAProxy, sharing Redis', () => {
       IN_FLIGHT_EXPECTED_REPLICAS: String(REPLICAS),
       SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
       SHUTDOWN_GRACE_MS: '10000',
-      LOG_LEVEL: 'warn',
+      // Info, so that the in-flight caps' mode changes and lapsed slots are in their output.
+      LOG_LEVEL: 'info',
     };
     replicas.push(...(await Promise.all(Array.from({ length: REPLICAS }, () => spawnGateway(env, 60_000)))));
+    everyReplica.push(...replicas);
     balancer = await startHaproxy(haproxyPath(), replicas.map((r) => r.port));
     for (let i = 0; i < REPLICAS; i++) await balancer.waitUntilUp(`r${i}`, BALANCER_UP_TIMEOUT_MS);
   }, 180_000);
@@ -123,6 +127,7 @@ describeReplicas('3 replicas behind HAProxy, sharing Redis', () => {
         const exit = await old.exited;
         // Again on the same port: the balancer's configuration names it.
         replicas[i] = await spawnGateway({ ...env, PORT: String(old.port) }, 60_000);
+        everyReplica.push(replicas[i]!);
         await balancer.waitUntilUp(`r${i}`, BALANCER_UP_TIMEOUT_MS);
         restarts.push({ replica: `r${i}`, exit, downMs: Date.now() - began });
       }
@@ -142,6 +147,15 @@ describeReplicas('3 replicas behind HAProxy, sharing Redis', () => {
     };
     // The figures the issue asks for, in the test output.
     console.log(`rolling restart of ${REPLICAS} replicas behind HAProxy: ${JSON.stringify(figures)}`);
+    // What the caps did in each replica: a fall-back to the local share or a lapsed slot is how
+    // the three together could go past the cap, so these lines explain an overshoot.
+    const capLines = everyReplica.flatMap((replica, n) =>
+      `${replica.stdout()}\n${replica.stderr()}`
+        .split('\n')
+        .filter((line) => line.includes('in-flight caps') && !line.includes('shared across replicas through Redis'))
+        .map((line) => `replica ${n} (port ${replica.port}): ${line.slice(0, 400)}`),
+    );
+    if (capLines.length > 0 || sims.inspectorio.requests.maxInFlight !== INSPECTORIO_CAP) console.log(`in-flight caps, as the replicas logged them (${capLines.length} lines):\n${capLines.slice(0, 30).join('\n') || '(nothing)'}`);
     if (failures.length > 0) {
       const unusual = balancer.stderr().split('\n').filter((line) => line.includes('gateways/') && !/ 200 \d+ - - ---- /.test(line));
       console.log(`failures, by kind:\n${[...new Set(failures.map((f) => f.slice(0, 120)))].slice(0, 10).join('\n')}\nHAProxy's lines for them:\n${unusual.slice(0, 20).join('\n')}`);

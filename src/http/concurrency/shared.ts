@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Semaphore as RedisSemaphore } from 'redis-semaphore';
@@ -46,6 +47,48 @@ const RETRY_INTERVAL_MS = 5;
  */
 const HEADS = 4;
 
+/** How often the stall watch looks at the event loop, in ms. */
+const STALL_PROBE_MS = 20;
+/**
+ * Redis failures in a row that a stall of this process may excuse; the next one counts
+ * whatever the event loop did, so a process that never stops stalling still falls back.
+ */
+const MAX_STALL_EXCUSES = 8;
+
+/**
+ * When this process's event loop last stood still. A timer that fires late by `thresholdMs`
+ * or more means nothing ran here for that long: no Redis reply was read either, even one
+ * that had arrived in time.
+ */
+class StallWatch {
+  private lastStallAt = -Infinity;
+  private lastStallMs = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly thresholdMs: number) {
+    let expected = performance.now() + STALL_PROBE_MS;
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      const late = now - expected;
+      expected = now + STALL_PROBE_MS;
+      if (late >= this.thresholdMs) {
+        this.lastStallAt = now;
+        this.lastStallMs = Math.round(late);
+      }
+    }, STALL_PROBE_MS);
+    this.timer.unref();
+  }
+
+  /** The length in ms of the last stall if one ended at or after `since` (a performance.now() time), else 0. */
+  stalledSince(since: number): number {
+    return this.lastStallAt >= since ? this.lastStallMs : 0;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
 interface Lease {
   key: string;
   limit: number;
@@ -70,12 +113,17 @@ export class SharedCaps {
   private lostLeases = 0;
   /** A slot try failed but Redis then answered a heartbeat: the next failure falls back at once. */
   private suspect = false;
+  private readonly stalls: StallWatch;
+  /** Redis failures in a row put down to a stall of this process (at most MAX_STALL_EXCUSES). */
+  private stallExcuses = 0;
 
   constructor(
     readonly settings: SharedCapSettings,
     private readonly log: Logger = processLogger,
   ) {
     this.replicasKey = `${settings.keyPrefix}:inflight:replicas`;
+    // A stall of half the timeout leaves Redis less than the other half to answer in.
+    this.stalls = new StallWatch(Math.max(10, settings.redisTimeoutMs / 2));
     this.client = new Redis(settings.redisUrl, {
       // A Redis that accepts connections but never answers must not hold anything up.
       commandTimeout: settings.redisTimeoutMs,
@@ -145,6 +193,7 @@ export class SharedCaps {
     signal: AbortSignal | undefined,
     deadline: number | undefined,
   ): Promise<Release | 'full' | 'unavailable' | 'retry'> {
+    const began = performance.now();
     const timeLeft = deadline === undefined ? Infinity : deadline - Date.now();
     if (signal?.aborted) throw new NoSlotError(upstream, abortCause(signal, deadline), limit);
     if (timeLeft <= 0) throw new NoSlotError(upstream, 'deadline', limit);
@@ -178,6 +227,7 @@ export class SharedCaps {
         new Promise<never>((_, reject) => stop.signal.addEventListener('abort', () => reject(stop.signal.reason as Error), { once: true })),
       ]);
       this.suspect = false;
+      this.stallExcuses = 0;
       if (!acquired) return 'full';
       const lease: Lease = { key, limit, identifier: semaphore.identifier };
       this.leases.add(lease);
@@ -192,11 +242,13 @@ export class SharedCaps {
     } catch (error) {
       gaveUp = true;
       if (error instanceof NoSlotError) throw error;
+      // The timeout fired while this process stood still: it says nothing about Redis.
+      if (await this.ownStall(began)) return 'retry';
       // One late answer is not an outage: an event loop that stalled past the timeout on a
       // busy machine looks just the same. PINGs decide, once per run of failures; falling
       // back for nothing would let this replica's share run on top of the shared cap.
       if (this.suspect || !(await this.answersPing())) {
-        this.markDown(error);
+        this.markDown(error, this.stalls.stalledSince(began));
         return 'unavailable';
       }
       this.suspect = true;
@@ -215,13 +267,32 @@ export class SharedCaps {
     }
   }
 
+  /**
+   * Whether a Redis failure since `since` (a performance.now() time) is down to this process
+   * having stood still rather than to Redis, and may be excused (at most MAX_STALL_EXCUSES in
+   * a row). On a loaded machine a process can be off the CPU for longer than the timeout;
+   * when it runs again, Node fires the expired timers before it reads the sockets, so the
+   * timeout wins even over a reply that came back in a millisecond. Falling back then would
+   * let this replica's share run on top of the shared cap. Waits one turn of the event loop
+   * first, so that replies already received are read and the watch has seen the stall.
+   */
+  private async ownStall(since: number): Promise<boolean> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.closed || this.client.status !== 'ready' || this.stalls.stalledSince(since) === 0) return false;
+    if (this.stallExcuses >= MAX_STALL_EXCUSES) return false;
+    this.stallExcuses++;
+    this.log.debug({ stalledMs: this.stalls.stalledSince(since), excuses: this.stallExcuses }, 'in-flight caps: a Redis timeout put down to a stall of this process, not counted');
+    return true;
+  }
+
   /** Redis failed or did not answer: each replica keeps to its share until a heartbeat gets through. */
-  markDown(error: unknown): void {
+  markDown(error: unknown, stalledMs = 0): void {
     if (!this.healthy) return;
     this.healthy = false;
     if (!this.closed) {
       this.log.warn(
-        { err: error, replicas: this.replicas },
+        // stalledMs: the longest recent stall of this process's event loop, when one overlapped the failure.
+        { err: error, replicas: this.replicas, ...(stalledMs > 0 ? { stalledMs } : {}) },
         'in-flight caps: Redis unavailable, each replica keeps to its share of the caps until it answers again',
       );
     }
@@ -249,13 +320,16 @@ export class SharedCaps {
    * commands, retried, and may be mid-run; a call waits on this.
    */
   private async answersPing(): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 2; ) {
       if (this.client.status !== 'ready' || this.closed) return false;
+      const began = performance.now();
       try {
         await this.client.ping();
         return true;
       } catch {
-        // Asked once more, then Redis counts as not answering.
+        // Asked once more, then Redis counts as not answering; a PING this process's own
+        // stall timed out is asked again without counting.
+        if (!(await this.ownStall(began))) attempt++;
       }
     }
     return false;
@@ -263,6 +337,7 @@ export class SharedCaps {
 
   private async beat(retried = false): Promise<void> {
     if (this.client.status !== 'ready') return;
+    const began = performance.now();
     try {
       const now = Date.now();
       const results = await this.client
@@ -284,11 +359,13 @@ export class SharedCaps {
         this.lostLeases += lost;
         this.log.warn({ lost }, 'in-flight caps: slots lapsed in Redis while their calls were still running');
       }
+      this.stallExcuses = 0;
       this.markUp();
     } catch (error) {
-      // As for a slot (acquireSlot): one late answer may be this process's stall, not Redis's.
+      // As for a slot (acquireSlot): a late answer may be this process's stall, not Redis's.
+      if (await this.ownStall(began)) return this.beat(retried);
       if (!retried && this.client.status === 'ready') return this.beat(true);
-      this.markDown(error);
+      this.markDown(error, this.stalls.stalledSince(began));
     }
   }
 
@@ -329,6 +406,7 @@ export class SharedCaps {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.heartbeatTimer);
+    this.stalls.stop();
     await this.beating;
     if (this.client.status === 'ready') {
       await this.client.zrem(this.replicasKey, this.replicaId).catch(() => {});
