@@ -184,7 +184,8 @@ export class SharedCaps {
    * Time a Redis that stops answering can cost a call, each step bounded by `redisTimeoutMs`
    * (T): this try (T), then up to two PINGs (2 T) to tell an outage from a stall of this
    * process; if one answers, the caller's one more try (T), whose failure switches at once.
-   * So at most 4 × T before the call goes on under this replica's share.
+   * So at most 4 × T before the call goes on under this replica's share, plus the stalls of
+   * this process that excused a failure (ownStall), at most MAX_STALL_EXCUSES in a row.
    */
   async acquireSlot(
     upstream: string,
