@@ -177,6 +177,11 @@ export async function startGateway({
   const authentication = config.edge.auth ? jwtAuthentication(config.edge.auth, gatewayLogger) : undefined;
   const limiter = config.edge.rateLimit.perMinute > 0 ? rateLimit(config.edge.rateLimit, gatewayLogger) : undefined;
   if (limiter) closeHooks.push(() => limiter.close());
+  // As for the in-flight caps: a replica whose Redis is not up yet would count its first clients
+  // on its own. Wait a little for it; past that, the insurance limiter counts until it is.
+  if (limiter && !(await limiter.whenShared(SHARED_CAPS_START_WAIT_MS))) {
+    gatewayLogger.warn('rate limit: Redis did not answer at start; counting in this process until it does');
+  }
   /** The upstream pools, then the hooks: on `close()`, and when the start fails from here on. */
   const closeOpened = async () => {
     await upstreams.close();

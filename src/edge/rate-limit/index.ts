@@ -21,6 +21,13 @@ export interface RateLimit {
    * tokens are limited per address like anonymous requests, without verifying any more of them.
    */
   beforeAuthentication: RequestHandler;
+  /**
+   * Resolves once the shared count is reachable (Redis ready), or after `timeoutMs` at most; true
+   * when it is. Until Redis is ready every request is counted by the in-memory insurance limiter
+   * (`rejectIfRedisNotReady`), so a replica that took requests before its Redis connection was up
+   * would count its first clients alone. Without REDIS_URL: true at once.
+   */
+  whenShared(timeoutMs: number): Promise<boolean>;
   /** Disconnects the limiter's Redis client, if it has one. */
   close(): Promise<void>;
 }
@@ -136,6 +143,21 @@ export function rateLimit(settings: RateLimitSettings, logger: Logger): RateLimi
   return {
     middleware,
     beforeAuthentication,
+    whenShared: (timeoutMs) => {
+      if (!redis || redis.status === 'ready') return Promise.resolve(true);
+      const client = redis;
+      return new Promise<boolean>((resolve) => {
+        const done = (shared: boolean) => {
+          clearTimeout(timer);
+          client.off('ready', onReady);
+          resolve(shared);
+        };
+        const onReady = () => done(true);
+        const timer = setTimeout(() => done(false), timeoutMs);
+        timer.unref();
+        client.on('ready', onReady);
+      });
+    },
     close: async () => {
       if (!redis) return;
       try {
