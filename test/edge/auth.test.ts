@@ -108,10 +108,11 @@ describe('with AUTH_REQUIRED=true', () => {
 
 describe('when the key set cannot be fetched', () => {
   it('answers 503 UPSTREAM_UNAVAILABLE (not the caller\'s fault), with no upstream call', async () => {
+    // Port 1 refuses at once. (Closing a JWKS server of our own would free an ephemeral port that
+    // the stack's simulators could then take, and the key-set fetch would reach them.)
     const gone = await startJwks();
-    const url = gone.url;
     await gone.close();
-    const stack = await startStack({ env: { ...authEnv(gone), AUTH_JWKS_URL: url } });
+    const stack = await startStack({ env: { ...authEnv(gone), AUTH_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json' } });
     try {
       const response = await stack.query(companyQuery(stack), undefined, { authorization: `Bearer ${await rsa.sign()}` });
       expect(response.status).toBe(503);
