@@ -89,6 +89,7 @@ describe('memory', () => {
       `heap after GC ${(baseline / MB).toFixed(1)} → ${(after / MB).toFixed(1)} MB: ${growthMb >= 0 ? '+' : ''}${growthMb.toFixed(2)} MB over ` +
       `${MEASURED_REQUESTS} operations (${Math.round((after - baseline) / MEASURED_REQUESTS)} bytes each)`;
     expect(growthMb < MAX_GROWTH_MB ? 'flat' : report).toBe('flat');
-    // About 20 s on two cores; the margin is for slower CI machines.
-  }, 90_000);
+    // 30–90 s on two cores beside the rest of the suite (it measured 90.3 s in one CI run): the
+    // bound guards against a hang, not a speed target, so it leaves room for slower CI machines.
+  }, 240_000);
 });
